@@ -1,0 +1,144 @@
+"""Building blocks shared by every strategy: priors as PyMC variables, fixed effects, the
+total-sd-and-proportions variance parameters, and random-effect covariance factors.
+
+Every function here must be called inside a ``pm.Model`` context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from ..spec.model_spec import ModelSpec
+from ..spec.priors import Prior
+from ..spec.terms import GroupTerm
+
+__all__ = [
+    "coords_of",
+    "prior_variable",
+    "fixed_effects",
+    "VarianceParameters",
+    "variance_parameters",
+    "term_covariance_factor",
+]
+
+
+def coords_of(spec: ModelSpec) -> dict[str, list]:
+    """Named dimensions of the model: coefficients, components, observations, term levels."""
+    coords: dict[str, list] = {
+        "coef": list(spec.fixed_columns),
+        "component": list(spec.components),
+        "obs": list(range(spec.n)),
+    }
+    for t in spec.terms:
+        coords[f"{t.key}_level"] = list(t.levels)
+        coords[f"{t.key}_coef"] = list(t.columns)
+        coords[f"{t.key}_coef2"] = list(t.columns)
+    return coords
+
+
+def prior_variable(name: str, prior: Prior, **kwargs) -> pt.TensorVariable:
+    """A PyMC random variable from a :class:`Prior` (``LKJ`` is handled elsewhere)."""
+    dist = getattr(pm, prior.dist)
+    params = dict(prior.params)
+    if prior.dist == "StudentT":
+        params.setdefault("mu", 0.0)
+    return dist(name, **params, **kwargs)
+
+
+def fixed_effects(spec: ModelSpec) -> pt.TensorVariable:
+    """Fixed-effect coefficients ``b`` (dims ``coef``) and the fixed linear predictor ``X b``.
+
+    All-Normal priors become one vectorised ``Normal``; otherwise each coefficient gets its own
+    variable and ``b`` is their stack.
+    """
+    if not spec.fixed_columns:
+        return pt.zeros(spec.n)
+    priors = [spec.priors[c] for c in spec.fixed_columns]
+    if all(p.dist == "Normal" for p in priors):
+        mu = np.array([p.params["mu"] for p in priors], dtype=float)
+        sigma = np.array([p.params["sigma"] for p in priors], dtype=float)
+        b = pm.Normal("b", mu=mu, sigma=sigma, dims="coef")
+    else:
+        parts = [prior_variable(f"b[{c}]", p) for c, p in zip(spec.fixed_columns, priors)]
+        b = pm.Deterministic("b", pt.stack(parts), dims="coef")
+    return pt.dot(pt.as_tensor_variable(spec.X), b)
+
+
+@dataclass(frozen=True)
+class VarianceParameters:
+    """Symbolic variance parameters.
+
+    Attributes
+    ----------
+    tau
+        Total sd: :math:`\\tau^2 = \\sum_k \\sigma_k^2 s_{x_k}^2 + \\sigma_e^2`.
+    proportions
+        :math:`\\pi_k`, one per component (``spec.components``), summing to 1.
+    sd
+        Per component: the sd of the coefficient on its own scale,
+        :math:`\\sigma_k = \\sqrt{\\pi_k}\\,\\tau / s_{x_k}`; the residual sd last.
+    """
+
+    tau: pt.TensorVariable
+    proportions: pt.TensorVariable
+    sd: pt.TensorVariable
+
+    def residual_sd(self, spec: ModelSpec) -> pt.TensorVariable:
+        return self.sd[len(spec.components) - 1]
+
+    def term_sd(self, spec: ModelSpec, term: GroupTerm) -> pt.TensorVariable:
+        start = spec.components.index(term.components[0])
+        return self.sd[start : start + len(term.columns)]
+
+
+def variance_parameters(spec: ModelSpec) -> VarianceParameters:
+    """Total sd ``tau`` and proportions ``proportions`` over ``spec.components``.
+
+    Notes
+    -----
+    DESIGN.md section 5: sampling :math:`(\\tau, \\pi)` instead of independent sds removes
+    the funnel of a variance near zero: a component at the boundary is a proportion near 0
+    on a simplex whose other coordinates stay well identified. For slopes the share is on
+    the scale of the response through the predictor, so the slope sd is
+    :math:`\\sqrt{\\pi_k}\\tau / s_{x_k}` (R2D2M2, Aguilar and Bürkner 2023).
+    """
+    comps = spec.components
+    tau = prior_variable("tau", spec.priors["tau"])
+    if len(comps) > 1:
+        a = np.asarray(spec.priors["proportions"].params["a"], dtype=float)
+        proportions = pm.Dirichlet("proportions", a=a, dims="component")
+    else:
+        proportions = pm.Deterministic("proportions", pt.ones(1), dims="component")
+    x_scale = np.concatenate([t.x_scale for t in spec.terms] + ([np.ones(1)] if spec.family.has_residual else []))
+    sd = pm.Deterministic("sd", pt.sqrt(proportions) * tau / x_scale, dims="component")
+    return VarianceParameters(tau, proportions, sd)
+
+
+def term_covariance_factor(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) -> pt.TensorVariable:
+    """Factor :math:`F` with :math:`F F' = \\Sigma` for the coefficients of ``term``.
+
+    :math:`F = \\text{diag}(\\sigma) L` where :math:`L` is the Cholesky factor of the LKJ
+    correlation matrix (identity for ``||`` terms and single-coefficient terms).
+    """
+    sd = var.term_sd(spec, term)
+    if not term.correlated:
+        return pt.diag(sd)
+    q = len(term.columns)
+    eta = float(spec.priors[f"cor({term.group})"].params["eta"])
+    corr = pm.LKJCorr(f"lkj_{term.key}", n=q, eta=eta, return_matrix=True)
+    pm.Deterministic(f"corr_{term.key}", corr, dims=(f"{term.key}_coef", f"{term.key}_coef2"))
+    chol = pt.linalg.cholesky(corr)
+    return sd[:, None] * chol
+
+
+def correlation_names(term: GroupTerm) -> list[tuple[int, int, str]]:
+    """Upper-triangle pairs of a correlated term, labelled ``cor(Intercept,Days|Subject)``."""
+    out = []
+    for i in range(len(term.columns)):
+        for j in range(i + 1, len(term.columns)):
+            out.append((i, j, f"cor({term.columns[i]},{term.columns[j]}|{term.group})"))
+    return out

@@ -1,0 +1,63 @@
+"""Latent strategy: random effects as non-centred parameters, any family.
+
+Each term contributes :math:`\\sum_c Z_{ic} u_{j[i]c}` with
+:math:`U = L_K\\, W\\, F'`, :math:`W_{jc} \\sim N(0, 1)`, :math:`F F' = \\Sigma` and
+:math:`L_K L_K' = K` (identity for iid terms), so that
+:math:`\\text{vec}(U) \\sim N(0, \\Sigma \\otimes K)`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from ..spec.model_spec import ModelSpec
+from ..spec.terms import GroupTerm
+from .common import VarianceParameters, coords_of, fixed_effects, term_covariance_factor, variance_parameters
+from .families import observe
+
+__all__ = ["build", "kernel_root"]
+
+
+def kernel_root(kernel) -> np.ndarray:
+    """:math:`L_K = U_r S_r^{1/2}` over the positive eigenvalues, so :math:`L_K L_K' = K`."""
+    eig = kernel.eigh
+    keep = eig.values > 0
+    if eig.rank < keep.sum():
+        keep = np.arange(len(eig.values)) < eig.rank
+    return eig.vectors[:, keep] * np.sqrt(eig.values[keep])
+
+
+def latent_term(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) -> pt.TensorVariable:
+    """Contribution of ``term`` to the linear predictor (length n)."""
+    factor = term_covariance_factor(spec, term, var)
+    q = len(term.columns)
+    if term.kernel is None:
+        z = pm.Normal(f"z_{term.key}", 0.0, 1.0, dims=(f"{term.key}_level", f"{term.key}_coef"))
+        u = pt.dot(z, factor.T)
+    else:
+        root = kernel_root(spec.kernels[term.kernel])
+        z = pm.Normal(f"z_{term.key}", 0.0, 1.0, shape=(root.shape[1], q))
+        u = pt.dot(pt.as_tensor_variable(root), pt.dot(z, factor.T))
+    if term.kernel is None:
+        pm.Deterministic(f"u_{term.key}", u, dims=(f"{term.key}_level", f"{term.key}_coef"))
+    rows = u[term.index]
+    return pt.sum(rows * term.Z, axis=1)
+
+
+def linear_predictor(spec: ModelSpec, var: VarianceParameters) -> pt.TensorVariable:
+    """Fixed effects plus every random term, all latent."""
+    eta = fixed_effects(spec)
+    for term in spec.terms:
+        eta = eta + latent_term(spec, term, var)
+    return eta
+
+
+def build(spec: ModelSpec) -> pm.Model:
+    """PyMC model with every random effect latent and non-centred."""
+    with pm.Model(coords=coords_of(spec)) as model:
+        var = variance_parameters(spec)
+        eta = linear_predictor(spec, var)
+        observe(spec, eta, var)
+    return model

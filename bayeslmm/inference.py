@@ -1,0 +1,114 @@
+"""Run a sampler on a PyMC model and return InferenceData with provenance attributes."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.util
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+import pymc as pm
+
+from .errors import SamplingError
+
+__all__ = ["sample", "resolve_sampler", "SAMPLERS"]
+
+SAMPLERS = ("auto", "nutpie", "pymc", "numpyro")
+
+
+def resolve_sampler(sampler: str) -> str:
+    """``"auto"`` is nutpie when installed, else PyMC's NUTS; others are checked."""
+    if sampler not in SAMPLERS:
+        raise SamplingError(f"unknown sampler {sampler!r}; use one of {SAMPLERS}")
+    if sampler == "auto":
+        return "nutpie" if importlib.util.find_spec("nutpie") else "pymc"
+    if sampler == "nutpie" and not importlib.util.find_spec("nutpie"):
+        raise SamplingError("sampler='nutpie' but nutpie is not installed (pip install nutpie)")
+    if sampler == "numpyro" and not (importlib.util.find_spec("numpyro") and importlib.util.find_spec("jax")):
+        raise SamplingError("sampler='numpyro' needs the jax extra: pip install 'bayeslmm[jax]'")
+    return sampler
+
+
+def sample(
+    model: pm.Model,
+    *,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    seed: int | None = None,
+    sampler: str = "auto",
+    progress: bool = True,
+    target_accept: float | None = None,
+    cores: int | None = None,
+    observed: np.ndarray | None = None,
+) -> Any:
+    """Sample ``model`` with NUTS and attach the pointwise log-likelihood.
+
+    Parameters
+    ----------
+    draws, tune, chains
+        Kept draws, tuning steps and chains.
+    seed
+        Integer seed; ``None`` draws one, which is recorded in ``idata.attrs["seed"]``, so
+        every fit can be reproduced. The same seed gives the same draws.
+    sampler
+        ``"auto"``, ``"nutpie"``, ``"pymc"`` or ``"numpyro"``.
+    target_accept
+        NUTS step-size adaptation target (nutpie and PyMC default 0.8).
+    observed
+        The response, stored as ``observed_data`` when the sampler does not store it.
+
+    Returns
+    -------
+    arviz.InferenceData
+        With ``posterior``, ``sample_stats``, ``log_likelihood`` and ``observed_data``.
+    """
+    for name, value in (("draws", draws), ("tune", tune), ("chains", chains)):
+        if not isinstance(value, (int, np.integer)) or value < (0 if name == "tune" else 1):
+            raise SamplingError(f"{name} must be a positive integer, got {value!r}")
+    if seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31))
+    seed = int(seed)
+    used = resolve_sampler(sampler)
+    cores = cores or max(1, min(chains, os.cpu_count() or 1))
+    if used == "nutpie":
+        idata = _sample_nutpie(model, draws, tune, chains, seed, progress, target_accept, cores)
+    else:
+        kwargs: dict[str, Any] = {}
+        if target_accept is not None:
+            kwargs["target_accept"] = target_accept
+        with model:
+            idata = pm.sample(
+                draws=draws, tune=tune, chains=chains, cores=cores, random_seed=seed,
+                progressbar=progress, nuts_sampler=used, compute_convergence_checks=False, **kwargs,
+            )
+    with model, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        pm.compute_log_likelihood(idata, progressbar=False)
+    if "observed_data" not in idata.groups() and observed is not None:
+        import xarray as xr
+
+        idata.add_groups(observed_data=xr.Dataset({"y": ("obs", np.asarray(observed))}))
+    idata.attrs.update(
+        {"sampler": used, "seed": seed, "draws": draws, "tune": tune, "chains": chains,
+         "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    )
+    return idata
+
+
+def _sample_nutpie(model, draws, tune, chains, seed, progress, target_accept, cores):
+    import nutpie
+
+    try:
+        compiled = nutpie.compile_pymc_model(model)
+    except Exception as err:  # nutpie/numba compile failures are not user errors but must be named
+        raise SamplingError(f"nutpie could not compile the model: {err}") from err
+    kwargs: dict[str, Any] = {}
+    if target_accept is not None:
+        kwargs["target_accept"] = target_accept
+    return nutpie.sample(
+        compiled, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed,
+        progress_bar=progress, save_warmup=False, **kwargs,
+    )

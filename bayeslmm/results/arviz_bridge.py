@@ -1,0 +1,90 @@
+"""Every ArviZ call bayeslmm makes, in one place, so a move to ArviZ 1 stays local."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import arviz as az
+import numpy as np
+import pandas as pd
+
+__all__ = ["summary", "draws", "rhat", "ess", "loo", "waic", "compare", "to_netcdf", "from_netcdf", "bfmi"]
+
+
+def summary(idata: Any, var_names: list[str], hdi_prob: float) -> pd.DataFrame:
+    """Posterior mean, sd, highest-density interval, r_hat and ESS of ``var_names``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return az.summary(idata, var_names=var_names, hdi_prob=hdi_prob, kind="all", round_to="none")
+
+
+def draws(idata: Any, name: str, group: str = "posterior") -> np.ndarray:
+    """Draws of ``name`` as an array ``(chains * draws, *shape)``."""
+    da = idata[group][name]
+    values = da.values
+    return values.reshape((-1,) + values.shape[2:])
+
+
+def rhat(idata: Any, var_names: list[str]) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return az.rhat(idata, var_names=var_names)
+
+
+def ess(idata: Any, var_names: list[str], method: str = "bulk") -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return az.ess(idata, var_names=var_names, method=method)
+
+
+def bfmi(idata: Any) -> np.ndarray:
+    """Energy Bayesian fraction of missing information per chain."""
+    return np.atleast_1d(az.bfmi(idata))
+
+
+def loo(idata: Any, pointwise: bool = True) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return az.loo(idata, pointwise=pointwise)
+
+
+def waic(idata: Any, pointwise: bool = True) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return az.waic(idata, pointwise=pointwise)
+
+
+def compare(elpds: dict[str, Any], ic: str) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return az.compare(elpds, ic=ic)
+
+
+def to_netcdf(idata: Any, path: str) -> None:
+    idata.to_netcdf(path, engine="h5netcdf")
+
+
+def from_netcdf(path: str) -> Any:
+    return az.from_netcdf(path, engine="h5netcdf")
+
+
+def from_dict(**groups: Any) -> Any:
+    return az.from_dict(**groups)
+
+
+def with_groups(idata: Any, groups: dict[str, Any]) -> Any:
+    """A copy of ``idata`` with extra (custom) groups added."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = idata.copy()
+        out.add_groups(groups)
+    return out
+
+
+def without_groups(idata: Any, prefix: str) -> Any:
+    """A copy of ``idata`` without the groups whose name starts with ``prefix``."""
+    keep = {g: idata[g] for g in idata.groups() if not g.startswith(prefix)}
+    out = az.InferenceData(**keep)
+    out.attrs.update(idata.attrs) if hasattr(out, "attrs") and hasattr(idata, "attrs") else None
+    return out
