@@ -35,7 +35,7 @@ def _new_levels(term: GroupTerm, newdata: pd.DataFrame) -> np.ndarray:
 
 def _term_design(term: GroupTerm, newdata: pd.DataFrame) -> np.ndarray:
     try:
-        return np.asarray(term.design.evaluate_new_data(newdata), dtype=float)
+        return np.asarray(term.design.evaluate_new_data(newdata)).astype(float)
     except Exception as err:
         raise DataError(f"cannot evaluate ({term.formula.expr} | {term.group}) on new data: {err}") from None
 

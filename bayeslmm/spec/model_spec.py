@@ -87,7 +87,7 @@ class ModelSpec:
         if not self.fixed_columns:
             return np.zeros((len(newdata), 0))
         try:
-            return np.asarray(self.fixed_design.evaluate_new_data(newdata), dtype=float)
+            return np.asarray(self.fixed_design.evaluate_new_data(newdata)).astype(float)
         except Exception as err:
             raise DataError(f"cannot evaluate the fixed effects {self.formula.fixed!r} on new data: {err}") from None
 
