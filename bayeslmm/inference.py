@@ -84,9 +84,12 @@ def sample(
                 draws=draws, tune=tune, chains=chains, cores=cores, random_seed=seed,
                 progressbar=progress, nuts_sampler=used, compute_convergence_checks=False, **kwargs,
             )
-    with model, warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        pm.compute_log_likelihood(idata, progressbar=False)
+    if "y" in model.named_vars and model["y"] in model.observed_RVs:
+        # pointwise per observation; marginal strategies observe rotated data instead, whose
+        # points are not observations (their LOO is computed in results/criteria.py)
+        with model, warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            pm.compute_log_likelihood(idata, var_names=["y"], progressbar=False)
     if "observed_data" not in idata.groups() and observed is not None:
         import xarray as xr
 

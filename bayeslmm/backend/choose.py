@@ -1,21 +1,39 @@
-"""Pick the likelihood strategy for a model and say why."""
+"""Pick the likelihood strategy for a model and say why.
+
+============  =====================================================================
+strategy      used for
+============  =====================================================================
+spectral      Gaussian, one ``(1 | gr(id, cov=K))`` term, one record per id
+lowrank       the same with a kernel from m < n features (thin SVD, no O(n³) step)
+hybrid        Gaussian, such a kernel term plus other terms (latent, non-centred)
+woodbury      exact marginal with every term as a factor (reference for hybrid)
+latent        everything else: iid terms, slopes on kernels, repeated records, GLMMs
+dense         the O(n³) reference, small n only
+============  =====================================================================
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from types import ModuleType
+from typing import Any
 
 import pymc as pm
 
 from ..errors import SpecError
 from ..spec.model_spec import ModelSpec
-from . import dense, latent
+from . import dense, hybrid, latent, lowrank, spectral, woodbury
+from .rotated import is_marginalisable_kernel_term
 
-__all__ = ["Strategy", "choose", "STRATEGIES", "build"]
+__all__ = ["Strategy", "choose", "STRATEGIES", "build", "complete"]
 
-STRATEGIES: dict[str, Callable[[ModelSpec], pm.Model]] = {
-    "dense": dense.build,
-    "latent": latent.build,
+STRATEGIES: dict[str, ModuleType] = {
+    "spectral": spectral,
+    "lowrank": lowrank,
+    "hybrid": hybrid,
+    "woodbury": woodbury,
+    "latent": latent,
+    "dense": dense,
 }
 
 
@@ -30,19 +48,61 @@ class Strategy:
         return f"{self.name} ({self.reason})"
 
 
+def _kernel_reason(spec: ModelSpec) -> str:
+    try:
+        return spectral.describe(spec) if spectral.applies(spec) else ""
+    except Exception:  # describe is informative only
+        return ""
+
+
 def choose(spec: ModelSpec, override: str | None = None) -> Strategy:
-    """Choose a strategy for ``spec``; ``override`` forces one (checked for applicability)."""
+    """Choose a strategy for ``spec``; ``override`` forces one (checked when building)."""
     if override is not None:
         if override not in STRATEGIES:
             raise SpecError(f"unknown strategy {override!r}; available: {sorted(STRATEGIES)}")
+        if spec.sigma is not None and override != "latent":
+            raise SpecError(f"strategy {override!r} assumes one residual sd; the sigma formula "
+                            f"{spec.sigma.formula!r} needs strategy 'latent'")
+        applies = getattr(STRATEGIES[override], "applies", None)
+        if applies is not None and not applies(spec):
+            raise SpecError(f"strategy {override!r} does not apply to this model: {STRATEGIES[override].build.__doc__.splitlines()[0]}")
         return Strategy(override, "requested by the user")
+    if spec.sigma is not None:
+        return Strategy("latent", f"residual sd varies by row ({spec.sigma.formula}): marginal strategies "
+                                  "assume one residual sd")
     if not spec.terms:
         return Strategy("latent", "no random effects: fixed effects and residual only")
     if not spec.family.marginalisable:
         return Strategy("latent", f"{spec.family.name} family: random effects cannot be integrated out")
-    return Strategy("latent", "iid random effects: non-centred latent effects, O(n q) per gradient")
+    if not spec.has_kernels:
+        return Strategy("latent", "iid random effects: non-centred latent effects, O(n q) per gradient")
+    if lowrank.applies(spec):
+        k = spec.kernels[spec.terms[0].kernel]
+        return Strategy("lowrank", f"one kernel from {k.factor.shape[1]} features < {spec.n} rows: thin SVD, "
+                                   f"no O(n³) step; exact ({_kernel_reason(spec)})")
+    if spectral.applies(spec):
+        return Strategy("spectral", f"one kernel, one record per id: integrated out in its eigenbasis, "
+                                    f"O(n p) per gradient ({_kernel_reason(spec)})")
+    if hybrid.applies(spec):
+        main = next(t for t in spec.terms if is_marginalisable_kernel_term(t))
+        others = ", ".join(t.group for t in spec.terms if t is not main)
+        return Strategy("hybrid", f"{main.group} integrated out spectrally; {others} latent and non-centred")
+    reasons = []
+    for t in spec.terms:
+        if t.kernel and not t.is_intercept_only:
+            reasons.append(f"slopes on {t.group}")
+        elif t.kernel and len(set(t.index.tolist())) < len(t.index):
+            reasons.append(f"repeated records per id in {t.group}")
+    return Strategy("latent", "; ".join(reasons or ["kernel terms"]) + ": non-centred latent effects")
 
 
 def build(spec: ModelSpec, strategy: Strategy) -> pm.Model:
     """Build the PyMC model of ``spec`` with ``strategy``."""
-    return STRATEGIES[strategy.name](spec)
+    return STRATEGIES[strategy.name].build(spec)
+
+
+def complete(spec: ModelSpec, strategy: Strategy, idata: Any, seed: int) -> None:
+    """Strategy-specific additions to the posterior after sampling (e.g. an absorbed intercept)."""
+    finish = getattr(STRATEGIES[strategy.name], "complete", None)
+    if finish is not None:
+        finish(spec, idata, seed)

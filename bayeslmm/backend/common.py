@@ -135,7 +135,7 @@ def term_covariance_factor(spec: ModelSpec, term: GroupTerm, var: VarianceParame
 
 
 def lkj_cholesky(name: str, q: int, eta: float) -> pt.TensorVariable:
-    """Cholesky factor of a correlation matrix with an LKJ(eta) prior, via the C-vine.
+    r"""Cholesky factor of a correlation matrix with an LKJ(eta) prior, via the C-vine.
 
     Notes
     -----

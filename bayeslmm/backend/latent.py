@@ -21,7 +21,13 @@ __all__ = ["build", "kernel_root"]
 
 
 def kernel_root(kernel) -> np.ndarray:
-    """:math:`L_K = U_r S_r^{1/2}` over the positive eigenvalues, so :math:`L_K L_K' = K`."""
+    """A root :math:`L_K` with :math:`L_K L_K' = K` and as few columns as possible.
+
+    The kernel's factor :math:`W` when it has fewer columns than rows (markers, taxa,
+    probes), else :math:`U_r S_r^{1/2}` over the positive eigenvalues.
+    """
+    if kernel.factor is not None and kernel.factor.shape[1] < kernel.n:
+        return np.asarray(kernel.factor)
     eig = kernel.eigh
     keep = eig.values > 0
     if eig.rank < keep.sum():

@@ -1,0 +1,29 @@
+"""Small simulated kernel data shared by the strategy tests (no sampling)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import bayeslmm as bl
+
+
+@pytest.fixture(scope="session")
+def kernel_data():
+    """n = 40 individuals: a GRM from 200 markers (full rank but for the 1-vector), a GRM from
+    15 markers (low rank, with a factor), a positive-definite random kernel, a mother factor."""
+    rng = np.random.default_rng(7)
+    n = 40
+    geno = bl.datasets.genotypes(n, 200, seed=1)
+    G = bl.kernels.grm(geno)
+    Gsmall = bl.kernels.grm(bl.datasets.genotypes(n, 15, seed=2))
+    A = rng.standard_normal((n, n))
+    P = bl.Kernel(A @ A.T / n + 0.5 * np.eye(n), ids=G.ids)
+    df = pd.DataFrame({
+        "id": G.ids,
+        "x": rng.standard_normal(n),
+        "mother": rng.integers(0, 8, n).astype(str),
+        "y": rng.standard_normal(n) + 2.0,
+    })
+    return df, {"G": G, "S": Gsmall, "P": P}
