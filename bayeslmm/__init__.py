@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import datasets, kernels
+from . import datasets, kernels, transforms
 from .errors import (
     BayesLMMError,
     DataError,
@@ -19,9 +19,11 @@ from .errors import (
     SamplingError,
     SpecError,
 )
+from . import gwas
 from .kernels import Kernel
 from .model import Model
 from .results.fit import Fit
+from .results.criteria import compare
 from .results.io import load
 from .spec.data import DroppedRowsWarning
 from .spec.priors import Prior
@@ -32,8 +34,11 @@ __all__ = [
     "Kernel",
     "Prior",
     "load",
+    "compare",
     "kernels",
     "datasets",
+    "transforms",
+    "gwas",
     "BayesLMMError",
     "SpecError",
     "FormulaError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import importlib.util
 import os
+import time
 import warnings
 from typing import Any
 
@@ -79,11 +80,13 @@ def sample(
         kwargs: dict[str, Any] = {}
         if target_accept is not None:
             kwargs["target_accept"] = target_accept
+        start = time.perf_counter()
         with model:
             idata = pm.sample(
                 draws=draws, tune=tune, chains=chains, cores=cores, random_seed=seed,
                 progressbar=progress, nuts_sampler=used, compute_convergence_checks=False, **kwargs,
             )
+        idata.attrs["sampling_seconds"] = round(time.perf_counter() - start, 3)
     if "y" in model.named_vars and model["y"] in model.observed_RVs:
         # pointwise per observation; marginal strategies observe rotated data instead, whose
         # points are not observations (their LOO is computed in results/criteria.py)
@@ -104,14 +107,19 @@ def sample(
 def _sample_nutpie(model, draws, tune, chains, seed, progress, target_accept, cores):
     import nutpie
 
+    start = time.perf_counter()
     try:
         compiled = nutpie.compile_pymc_model(model)
     except Exception as err:  # nutpie/numba compile failures are not user errors but must be named
         raise SamplingError(f"nutpie could not compile the model: {err}") from err
+    compiled_at = time.perf_counter()
     kwargs: dict[str, Any] = {}
     if target_accept is not None:
         kwargs["target_accept"] = target_accept
-    return nutpie.sample(
+    idata = nutpie.sample(
         compiled, draws=draws, tune=tune, chains=chains, cores=cores, seed=seed,
         progress_bar=progress, save_warmup=False, **kwargs,
     )
+    idata.attrs["compile_seconds"] = round(compiled_at - start, 3)
+    idata.attrs["sampling_seconds"] = round(time.perf_counter() - compiled_at, 3)
+    return idata

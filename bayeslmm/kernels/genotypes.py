@@ -89,10 +89,15 @@ def open_genotypes(genotypes: Any, ids: Any = None) -> GenotypeSource:
     ----------
     genotypes : numpy.ndarray, pandas.DataFrame, str or os.PathLike
         0/1/2 allele counts (dosages in [0, 2] accepted; NaN = missing), samples in rows;
-        or the prefix (or ``.bed`` path) of a PLINK 1 binary fileset.
+        or the prefix (or ``.bed`` path) of a PLINK 1 binary fileset; a `GenotypeSource`
+        (e.g. the sample subset a GWAS scan reads) is returned as it is.
     ids : sequence, optional
         Sample ids; default: the DataFrame index, the .fam iids, or ``0..n-1`` for arrays.
     """
+    if isinstance(genotypes, GenotypeSource):
+        if ids is not None:
+            raise KernelError(f"{genotypes.label} is a GenotypeSource with its own ids; do not pass ids=")
+        return genotypes
     norm_ids = None if ids is None else normalize_ids(ids)
     if isinstance(genotypes, (str, os.PathLike)):
         path = _bed_path(genotypes)

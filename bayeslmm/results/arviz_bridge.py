@@ -9,7 +9,8 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
-__all__ = ["summary", "draws", "rhat", "ess", "loo", "waic", "compare", "to_netcdf", "from_netcdf", "bfmi"]
+__all__ = ["summary", "draws", "rhat", "ess", "loo", "waic", "loo_from_loglik", "waic_from_loglik", "compare",
+           "to_netcdf", "from_netcdf", "bfmi"]
 
 
 def summary(idata: Any, var_names: list[str], hdi_prob: float) -> pd.DataFrame:
@@ -55,6 +56,26 @@ def waic(idata: Any, pointwise: bool = True) -> Any:
         return az.waic(idata, pointwise=pointwise)
 
 
+def _loglik_idata(values: np.ndarray) -> Any:
+    """InferenceData holding ``(S, n)`` pointwise log densities as one chain."""
+    values = np.asarray(values, dtype=float)
+    return az.from_dict(log_likelihood={"y": values[None]}, dims={"y": ["obs"]})
+
+
+def loo_from_loglik(values: np.ndarray, reff: float) -> Any:
+    """PSIS-LOO (``ELPDData``) from ``(S, n)`` pointwise log densities and a relative efficiency."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return az.loo(_loglik_idata(values), pointwise=True, reff=reff, scale="log")
+
+
+def waic_from_loglik(values: np.ndarray) -> Any:
+    """WAIC (``ELPDData``) from ``(S, n)`` pointwise log densities."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return az.waic(_loglik_idata(values), pointwise=True, scale="log")
+
+
 def compare(elpds: dict[str, Any], ic: str) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -71,6 +92,13 @@ def from_netcdf(path: str) -> Any:
 
 def from_dict(**groups: Any) -> Any:
     return az.from_dict(**groups)
+
+
+def from_groups(groups: dict[str, Any]) -> Any:
+    """InferenceData from ``{group name: xarray.Dataset}``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return az.InferenceData(**groups)
 
 
 def with_groups(idata: Any, groups: dict[str, Any]) -> Any:

@@ -37,9 +37,31 @@ def _kernel_root(spec: ModelSpec, term: GroupTerm) -> np.ndarray:
     return kernel_root(spec.kernels[term.kernel])
 
 
+def draw_subset(total: int, wanted: int | None) -> np.ndarray:
+    """Evenly spaced draw positions, the same for every quantity that is subsampled."""
+    if wanted is None or wanted >= total:
+        return np.arange(total)
+    return np.linspace(0, total - 1, wanted).round().astype(int)
+
+
+def effect_draw_budget(spec: ModelSpec, term: GroupTerm, total: int, max_draws: int | None) -> int:
+    """How many draws of a marginalised term to compute: fewer when the kernel is large.
+
+    Each conditional draw costs :math:`O(Nn)` (N kernel ids, n rows); the budget keeps the
+    total near :math:`4 \cdot 10^{10}` operations, never below 100 draws.
+    """
+    n_ids = term.n_levels
+    budget = max(100, int(4e10 / max(n_ids * spec.n, 1)))
+    return min(total, budget, max_draws or total)
+
+
 def random_effect_draws(spec: ModelSpec, idata: Any, strategy: str, term: GroupTerm,
                         max_draws: int | None = None, seed: int = 0) -> np.ndarray:
-    """Draws ``(S, J, q)`` of the effects of ``term`` for every level (every kernel id)."""
+    """Draws ``(S', J, q)`` of the effects of ``term`` for every level (every kernel id).
+
+    ``S'`` is all draws for sampled effects; for effects integrated out it may be a subset
+    at the positions :func:`draw_subset` gives.
+    """
     post = idata.posterior
     if f"u_{term.key}" in post:
         return azb.draws(idata, f"u_{term.key}")
@@ -48,10 +70,68 @@ def random_effect_draws(spec: ModelSpec, idata: Any, strategy: str, term: GroupT
         F = term_factor_draws(spec, idata, term)
         root = _kernel_root(spec, term)
         return np.einsum("jr,srq,spq->sjp", root, z, F)
-    return conditional_draws(spec, idata, max_draws=max_draws, seed=seed)[term.key]
+    total = _n_draws(idata)
+    if strategy in ("spectral", "lowrank", "hybrid"):
+        from ..backend.rotated import main_kernel_term
+
+        if term is main_kernel_term(spec):
+            picks = draw_subset(total, effect_draw_budget(spec, term, total, max_draws))
+            offsets = _other_offsets(spec, idata, strategy, term, picks)
+            return spectral_conditional_draws(spec, idata, term, picks, offsets, seed)
+    picks = draw_subset(total, min(max_draws or total, 200))
+    return conditional_draws(spec, idata, picks=picks, seed=seed)[term.key]
 
 
-def conditional_draws(spec: ModelSpec, idata: Any, max_draws: int | None = None, seed: int = 0) -> dict[str, np.ndarray]:
+def _other_offsets(spec: ModelSpec, idata: Any, strategy: str, main: GroupTerm, picks: np.ndarray) -> np.ndarray | None:
+    """Contribution of the latent (non-main) terms at the picked draws, ``(S', n)``."""
+    others = [t for t in spec.terms if t is not main]
+    if not others:
+        return None
+    total = np.zeros((len(picks), spec.n))
+    for t in others:
+        u = random_effect_draws(spec, idata, strategy, t)[picks]
+        total += np.einsum("snq,nq->sn", u[:, t.index], t.Z)
+    return total
+
+
+def spectral_conditional_draws(spec: ModelSpec, idata: Any, term: GroupTerm, picks: np.ndarray,
+                               offsets: np.ndarray | None, seed: int) -> np.ndarray:
+    """Exact draws of a spectrally integrated kernel effect for every kernel id.
+
+    Notes
+    -----
+    Matheron's rule with :math:`V = \sigma_g^2 K_{oo} + \sigma_e^2 I` applied through the
+    eigenbasis of :math:`K_{oo}` (the kernel on the data rows):
+    :math:`V^{-1}x = U (U'x / d) + (x - UU'x)/\sigma_e^2`, :math:`d = \sigma_g^2\lambda +
+    \sigma_e^2`; then :math:`g = g_0 + \sigma_g^2 K_{\cdot o} V^{-1}(r - g_{0,o} - e_0)`
+    for all N kernel ids, so unphenotyped ids get their conditional (genomic or pedigree)
+    prediction. Batched over draws: two matrix products of size N x n x S'.
+    """
+    from ..backend.rotated import rotation_of
+
+    rng = np.random.default_rng(seed)
+    rot = rotation_of(spec, term)
+    kernel = spec.kernels[term.kernel]
+    k = spec.components.index(term.components[0])
+    sd = azb.draws(idata, "sd")[picks]
+    sg2, se2 = sd[:, k] ** 2, sd[:, -1] ** 2
+    b = azb.draws(idata, "b")[picks] if spec.fixed_columns else np.zeros((len(picks), 0))
+    r = spec.y[None, :] - b @ spec.X.T
+    if offsets is not None:
+        r = r - offsets
+    root = _kernel_root(spec, term)
+    g0 = (root @ rng.standard_normal((root.shape[1], len(picks)))).T * np.sqrt(sg2)[:, None]  # (S', N)
+    x = r - g0[:, term.index] - np.sqrt(se2)[:, None] * rng.standard_normal(r.shape)
+    U = rot.vectors
+    x_rot = x @ U
+    d = sg2[:, None] * rot.values[None, :] + se2[:, None]
+    alpha = (x_rot / d) @ U.T + (x - x_rot @ U.T) / se2[:, None]
+    K_on_rows = np.asarray(kernel.matrix)[:, term.index]  # (N, n)
+    g = g0 + sg2[:, None] * (alpha @ K_on_rows.T)
+    return g[:, :, None]
+
+
+def conditional_draws(spec: ModelSpec, idata: Any, picks: np.ndarray, seed: int = 0) -> dict[str, np.ndarray]:
     """Draw every term's effects from :math:`p(u \\mid y, \\theta)` for each posterior draw.
 
     Notes
@@ -65,8 +145,6 @@ def conditional_draws(spec: ModelSpec, idata: Any, max_draws: int | None = None,
     rng = np.random.default_rng(seed)
     b = azb.draws(idata, "b") if spec.fixed_columns else np.zeros((_n_draws(idata), 0))
     sigma = azb.draws(idata, "sd")[:, -1]
-    S = b.shape[0]
-    picks = np.arange(S) if max_draws is None or max_draws >= S else np.linspace(0, S - 1, max_draws).astype(int)
     roots = {t.key: (_kernel_root(spec, t) if t.kernel else None) for t in spec.terms}
     factors = {t.key: term_factor_draws(spec, idata, t) for t in spec.terms}
     out = {t.key: np.empty((len(picks), t.n_levels, len(t.columns))) for t in spec.terms}

@@ -11,8 +11,10 @@ import pandas as pd
 from ..errors import SpecError
 from . import arviz_bridge as azb
 from .diagnostics import Diagnostics, diagnose, warn_problems
-from .effects import random_effect_draws, term_factor_draws
+from .effects import draw_subset, random_effect_draws, term_factor_draws
+from ..spec.distributional import formula_text
 from .predict import linear_predictor_draws, mean_from_eta, response_draws
+from .residual import residual_sd_draws, residual_sd_table
 from .tables import (
     correlation_table,
     find_term,
@@ -45,6 +47,7 @@ class Fit:
         self.model = model
         self.idata = idata
         self._effects: dict[str, np.ndarray] = {}
+        self._pointwise: dict[tuple, Any] = {}  # pointwise log densities per (kind, max_draws), see criteria.py
 
     # -- what was fitted -------------------------------------------------------------
     @property
@@ -73,6 +76,17 @@ class Fit:
     def variance_components(self, prob: float = DEFAULT_PROB) -> pd.DataFrame:
         """One row per variance component plus ``"Residual"`` (DESIGN.md section 5)."""
         return variance_table(self.spec, self.idata, prob)
+
+    def residual_sd(self, newdata: pd.DataFrame | None = None, prob: float = DEFAULT_PROB) -> pd.DataFrame:
+        """Residual sd per covariate pattern of a sigma formula (``sigma ~ group``).
+
+        One row per distinct value (combination) of the sigma formula's columns in the data,
+        or per row of ``newdata``: ``sd``, ``sd_lower``, ``sd_upper``, ``variance`` and the
+        residual share of the variance at that pattern (``proportion*``). The
+        ``variance_components()`` ``Residual`` row is the reference pattern (reference
+        level, numeric columns at 0). Without a sigma formula: one row, ``"all rows"``.
+        """
+        return residual_sd_table(self.spec, self.idata, prob, newdata)
 
     def correlations(self, prob: float = DEFAULT_PROB) -> pd.DataFrame:
         """Correlations of random intercepts and slopes."""
@@ -139,10 +153,11 @@ class Fit:
             raise SpecError(f"kind must be 'mean' or 'response', got {kind!r}")
         newdata = self.spec.data if newdata is None else newdata
         rng = np.random.default_rng(seed)
-        b = azb.draws(self.idata, "b") if self.spec.fixed_columns else np.zeros((self._n_draws, 0))
+        picks = self._joint_draws(include_random)
+        b = azb.draws(self.idata, "b")[picks] if self.spec.fixed_columns else np.zeros((len(picks), 0))
         eta = linear_predictor_draws(
-            self.spec, newdata, b, self.effect_draws,
-            lambda t: term_factor_draws(self.spec, self.idata, t), include_random, rng,
+            self.spec, newdata, b, lambda t: self._effects_at(t, picks),
+            lambda t: term_factor_draws(self.spec, self.idata, t)[picks], include_random, rng,
         )
         values = mean_from_eta(self.spec.family.link, eta)
         if kind == "response":
@@ -150,12 +165,27 @@ class Fit:
             if self.spec.family.name == "binomial":
                 col = self.spec.formula.response
                 trials = self._new_trials(newdata, col)
-            values = response_draws(self.spec, values, self._family_params(), rng, trials)
+            params = {k: v[picks] for k, v in self._family_params().items()}
+            if self.spec.sigma is not None:  # one residual sd per new row
+                params["sigma"] = residual_sd_draws(self.spec, self.idata, newdata)[picks]
+            values = response_draws(self.spec, values, params, rng, trials)
         if return_draws:
             return values
         lower, upper = interval(values, prob)
         return pd.DataFrame({"mean": values.mean(axis=0), "sd": values.std(axis=0, ddof=1),
                              "lower": lower, "upper": upper}, index=newdata.index)
+
+    def _joint_draws(self, include_random: bool) -> np.ndarray:
+        """Draw positions at which every quantity of a prediction is available together."""
+        total = self._n_draws
+        if not include_random or not self.spec.terms:
+            return np.arange(total)
+        fewest = min(self.effect_draws(t).shape[0] for t in self.spec.terms)
+        return draw_subset(total, fewest)
+
+    def _effects_at(self, term, picks: np.ndarray) -> np.ndarray:
+        u = self.effect_draws(term)
+        return u if u.shape[0] == len(picks) else u[picks]
 
     def _new_trials(self, newdata: pd.DataFrame, expr: str) -> np.ndarray:
         from ..spec.model_spec import _PROPORTION
@@ -194,6 +224,54 @@ class Fit:
         warn_problems(self._diagnostics)
         return self._diagnostics
 
+    # -- predictive checks and criteria -------------------------------------------------
+    def posterior_predictive(self, seed: int | None = 0):
+        """Posterior predictive draws of the response at every fitted row.
+
+        Returns ``arviz.InferenceData`` with ``posterior_predictive`` (``y``, dims
+        ``(chain, draw, obs)``) and ``observed_data``, ready for ``arviz.plot_ppc``; the bare
+        ``(S, n)`` array is ``fit.predict(kind="response", return_draws=True)``. See
+        :func:`bayeslmm.results.ppc.posterior_predictive`.
+        """
+        from .ppc import posterior_predictive
+
+        return posterior_predictive(self, seed=seed)
+
+    def loo(self, kind: str | None = None, *, max_draws: int | None = None):
+        """PSIS leave-one-out cross-validation: expected log predictive density per observation.
+
+        Parameters
+        ----------
+        kind
+            ``"marginal"``: random effects integrated out, :math:`\\log p(y_i \\mid y_{-i},
+            \\theta)` exactly per draw (non-factorised normal formula) with PSIS over
+            :math:`\\theta`: how well each observation is predicted from the others.
+            ``"conditional"``: :math:`\\log p(y_i \\mid \\theta, u)` given the random effects.
+            Default (``None``): ``"marginal"`` for Gaussian models with random effects,
+            ``"conditional"`` otherwise. The kind is shown in the result.
+        max_draws
+            Use about this many draws (every k-th of each chain); by default all, fewer
+            (at least 400) when the marginal densities would cost more than about
+            :math:`5 \\cdot 10^{10}` operations.
+
+        Returns
+        -------
+        :class:`~bayeslmm.results.criteria.Criterion` with ``elpd``, ``se``, ``p``,
+        ``pointwise`` (``elpd`` and ``pareto_k`` per row) and ``kind``. A
+        :class:`~bayeslmm.results.criteria.PSISWarning` with advice is issued when Pareto k
+        exceeds 0.7 (less with few draws).
+        """
+        from .criteria import loo
+
+        return loo(self, kind, max_draws=max_draws)
+
+    def waic(self, kind: str | None = None, *, max_draws: int | None = None):
+        """Widely applicable information criterion on the same pointwise densities as
+        :meth:`loo` (same ``kind`` and default); prefer LOO, whose Pareto k diagnoses itself."""
+        from .criteria import waic
+
+        return waic(self, kind, max_draws=max_draws)
+
     # -- saving ----------------------------------------------------------------------
     def save(self, path: str) -> None:
         """Write the posterior, data, kernels and model definition to one NetCDF file."""
@@ -201,12 +279,35 @@ class Fit:
 
         save_fit(self, path)
 
+    # -- plots and reports ---------------------------------------------------------------
+    def plot(self, kind: str = "variance", **kwargs: Any):
+        """A matplotlib Figure: ``"variance"``, ``"proportions"``, ``"trace"``, ``"rank"``,
+        ``"ppc"``, ``"caterpillar"``, ``"shrinkage"`` or ``"correlation"``.
+
+        Keyword arguments go to the function of :mod:`bayeslmm.results.plots` of that name
+        (e.g. ``fit.plot("caterpillar", group="Subject", coef="Days")``).
+        """
+        from .plots import plot
+
+        return plot(self, kind, **kwargs)
+
+    def report(self, directory: str, **kwargs: Any):
+        """Write ``report.html`` (self-contained), ``summary.csv`` and ``posterior.nc`` to
+        ``directory``; return the path of the HTML file.
+
+        Keyword arguments go to :func:`bayeslmm.results.report.write_report` (``title``,
+        ``description``, ``truth``, ``labels``, ``prob``).
+        """
+        from .report import write_report
+
+        return write_report(self, directory, **kwargs)
+
     # -- display ---------------------------------------------------------------------
     def _header(self) -> list[str]:
         s = self.spec
         a = self.idata.attrs
         return [
-            f"bayeslmm fit: {self.model.formula}",
+            f"bayeslmm fit: {formula_text(self.model.formula)}",
             f"family {s.family.name} (link {s.family.link}); {s.n} rows used ({s.missing.describe()})",
             f"strategy: {self.strategy}",
             f"sampler {a.get('sampler')}: {a.get('chains')} chains x {a.get('draws')} draws "

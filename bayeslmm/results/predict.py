@@ -65,19 +65,19 @@ def linear_predictor_draws(
         Z = _term_design(term, newdata)
         labels = _new_levels(term, newdata)
         position = pd.Index(term.levels).get_indexer(labels)
-        u = effects(term)  # (S, J, q)
-        S = min(u.shape[0], eta.shape[0])
+        u = effects(term)  # (S, J, q), the same draws as b
+        S = eta.shape[0]
         known = position >= 0
         contrib = np.zeros((S, len(newdata)))
         if known.any():
-            contrib[:, known] = np.einsum("snq,nq->sn", u[:S][:, position[known]], Z[known])
+            contrib[:, known] = np.einsum("snq,nq->sn", u[:, position[known]], Z[known])
         if (~known).any():
-            F = factors(term)[:S]  # (S, q, q)
+            F = factors(term)  # (S, q, q)
             new_labels, inverse = np.unique(labels[~known], return_inverse=True)
             w = rng.standard_normal((S, len(new_labels), F.shape[1]))
             u_new = np.einsum("slr,sqr->slq", w, F)
             contrib[:, ~known] = np.einsum("snq,nq->sn", u_new[:, inverse], Z[~known])
-        eta = eta[:S] + contrib
+        eta = eta + contrib
     return eta
 
 
@@ -98,13 +98,20 @@ def mean_from_eta(link: str, eta: np.ndarray) -> np.ndarray:
 
 def response_draws(spec: ModelSpec, mean: np.ndarray, params: dict[str, np.ndarray],
                    rng: np.random.Generator, trials: np.ndarray | None = None) -> np.ndarray:
-    """Posterior predictive draws of the response given the mean draws ``(S, m)``."""
+    """Posterior predictive draws of the response given the mean draws ``(S, m)``.
+
+    ``params`` hold the family's parameter draws at the same ``S`` draws (``sigma``, ``nu``, ``alpha``);
+    ``sigma`` is ``(S,)``, or ``(S, m)`` when the residual sd varies by row.
+    """
     fam = spec.family.name
     S = mean.shape[0]
+    if fam in ("gaussian", "student_t"):
+        sigma = params["sigma"]  # (S,) or, under a sigma formula, (S, m)
+        sigma = sigma[:S, None] if sigma.ndim == 1 else sigma[:S]
     if fam == "gaussian":
-        return mean + params["sigma"][:S, None] * rng.standard_normal(mean.shape)
+        return mean + sigma * rng.standard_normal(mean.shape)
     if fam == "student_t":
-        return mean + params["sigma"][:S, None] * rng.standard_t(params["nu"][:S, None], size=mean.shape)
+        return mean + sigma * rng.standard_t(params["nu"][:S, None], size=mean.shape)
     if fam == "bernoulli":
         return (rng.random(mean.shape) < mean).astype(float)
     if fam == "binomial":

@@ -83,6 +83,10 @@ def quantity_draws(spec: ModelSpec, idata: Any) -> dict[str, np.ndarray]:
     for extra in ("nu", "alpha"):
         if extra in post:
             out[extra] = post[extra].values
+    if spec.sigma is not None:
+        gamma = post["b_sigma"].values
+        for j, name in enumerate(spec.sigma.prior_names):
+            out[name] = gamma[..., j]
     return out
 
 
@@ -118,7 +122,10 @@ def variance_table(spec: ModelSpec, idata: Any, prob: float, scale: str | None =
 
     Columns ``group``, ``term``, ``kernel``, ``variance``, ``sd``, ``proportion``,
     ``proportion_lower``, ``proportion_upper`` (posterior means and the ``prob`` interval)
-    and ``scale`` (``"response"`` for Gaussian families).
+    and ``scale`` (``"response"`` for Gaussian families). Families without a residual add
+    ``latent_proportion*`` columns and a ``Distribution`` row (see
+    :mod:`~bayeslmm.results.latent_scale`). With a sigma formula the ``Residual`` row is the
+    reference pattern (term ``"reference"``); ``Fit.residual_sd()`` has every pattern.
     """
     sd = azb.draws(idata, "sd")
     prop = azb.draws(idata, "proportions")
@@ -132,10 +139,15 @@ def variance_table(spec: ModelSpec, idata: Any, prob: float, scale: str | None =
             labels.append(comp)
     if spec.family.has_residual:
         k = len(spec.components) - 1
-        rows.append(_component_row("Residual", "", None, sd[:, k], prop[:, k], prob))
+        term = "" if spec.sigma is None else "reference"
+        rows.append(_component_row("Residual", term, None, sd[:, k], prop[:, k], prob))
         labels.append("Residual")
     table = pd.DataFrame(rows, index=labels)
     table["scale"] = scale or ("response" if spec.family.has_residual else "latent (link)")
+    if not spec.family.has_residual and spec.components:
+        from .latent_scale import add_latent_scale
+
+        table = add_latent_scale(table, spec, idata, prob)
     return table
 
 

@@ -34,14 +34,18 @@ class Family:
         """Gaussian responses allow the random effects to be integrated out exactly."""
         return self.name == "gaussian"
 
-    def link_variance(self, mu: np.ndarray | None = None) -> float | np.ndarray:
+    def link_variance(
+        self, mu: np.ndarray | None = None, alpha: np.ndarray | None = None
+    ) -> float | np.ndarray:
         """Variance of the latent-scale residual implied by the link (distribution-specific).
 
         Notes
         -----
         Logit: :math:`\\pi^2/3` (the logistic distribution). Probit: 1. Log-link Poisson:
         :math:`\\log(1 + 1/\\mu)`, the lognormal approximation of Nakagawa and Schielzeth
-        (2013, 2017), evaluated at the mean count :math:`\\mu`.
+        (2013, 2017), evaluated at the mean count :math:`\\mu`. Negative binomial with
+        :math:`\\text{Var}(y) = \\mu + \\mu^2/\\alpha`: :math:`\\log(1 + 1/\\mu + 1/\\alpha)`,
+        the lognormal approximation of Nakagawa, Johnson and Schielzeth (2017, table 1).
         """
         if self.link == "logit":
             return np.pi**2 / 3
@@ -50,7 +54,12 @@ class Family:
         if self.link == "log":
             if mu is None:
                 raise SpecError("the log-link variance needs the mean count mu")
-            return np.log1p(1.0 / np.asarray(mu))
+            extra = 0.0
+            if self.name == "negativebinomial":
+                if alpha is None:
+                    raise SpecError("the negative binomial link variance needs its shape alpha")
+                extra = 1.0 / np.asarray(alpha)
+            return np.log1p(1.0 / np.asarray(mu) + extra)
         return 0.0
 
     def check_response(self, y: np.ndarray, trials: np.ndarray | None, name: str) -> None:
