@@ -6,6 +6,7 @@ handling and provenance recorded. numpy/scipy only (bed-reader for PLINK files).
 
 from bayeslmm.kernels.grm import grm
 from bayeslmm.kernels.ids import normalize_ids
+from bayeslmm.kernels.imprinting import ParentOfOrigin, gametic_relationship, parent_of_origin
 from bayeslmm.kernels.io import read_matrix, write_matrix
 from bayeslmm.kernels.kernel import Kernel
 from bayeslmm.kernels.ops import hadamard, loco
@@ -27,4 +28,7 @@ __all__ = [
     "normalize_ids",
     "inbreeding",
     "PedigreeInverse",
+    "parent_of_origin",
+    "gametic_relationship",
+    "ParentOfOrigin",
 ]

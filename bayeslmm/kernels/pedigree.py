@@ -301,7 +301,8 @@ def pedigree(
     name: str | None = None,
     scale: bool = True,
     unknown: Sequence[str] = DEFAULT_UNKNOWN,
-) -> Kernel | PedigreeInverse:
+    parent_of_origin: bool = False,
+) -> Kernel | PedigreeInverse | Any:
     """Numerator relationship matrix A (or its sparse inverse) from a pedigree.
 
     Parameters
@@ -318,10 +319,15 @@ def pedigree(
         Scale A to mean diagonal 1 (default). With ``scale=False`` the diagonal is 1 + F.
     unknown : sequence of str
         Parent codes meaning "unknown", besides NA/NaN/None (default ``"0"``, ``"NA"``, ``"."``).
+    parent_of_origin : bool
+        Return the maternal and paternal gametic relationship kernels ``(Am, Ap)`` for a
+        parent-of-origin (imprinting) model instead of A; see
+        :func:`bayeslmm.kernels.imprinting.parent_of_origin` (``scale`` does not apply:
+        their diagonal is 1).
 
     Returns
     -------
-    Kernel or PedigreeInverse
+    Kernel or PedigreeInverse or ParentOfOrigin
         Ids are ordered parents before offspring: parents not listed as individuals come
         first (as founders), then the input order when it already lists parents before
         offspring, else a stable sort by generation. ``info["inbreeding"]`` holds F.
@@ -364,6 +370,12 @@ def pedigree(
     >>> A.ids.tolist(), A.matrix[2].tolist()
     (['1', '2', '3'], [0.5, 0.5, 1.0])
     """
+    if parent_of_origin:
+        if inverse:
+            raise KernelError("parent_of_origin=True returns dense gametic kernels; it cannot be combined with inverse=True")
+        from bayeslmm.kernels.imprinting import parent_of_origin as _gametic_pair
+
+        return _gametic_pair(ped, id, sire, dam, name=name, unknown=unknown)
     parsed = _parse(ped, id, sire, dam, unknown)
     detail = f"{parsed.ids.shape[0]} individuals"
     if parsed.n_added:

@@ -126,8 +126,10 @@ def spectral_conditional_draws(spec: ModelSpec, idata: Any, term: GroupTerm, pic
     x_rot = x @ U
     d = sg2[:, None] * rot.values[None, :] + se2[:, None]
     alpha = (x_rot / d) @ U.T + (x - x_rot @ U.T) / se2[:, None]
-    K_on_rows = np.asarray(kernel.matrix)[:, term.index]  # (N, n)
-    g = g0 + sg2[:, None] * (alpha @ K_on_rows.T)
+    K = np.asarray(kernel.matrix)
+    # K symmetric: (K[:, idx] alpha')' = alpha K[idx, :]; no (N, n) copy when rows are in kernel order
+    weighted = alpha @ K if np.array_equal(term.index, np.arange(K.shape[0])) else alpha @ K[term.index, :]
+    g = g0 + sg2[:, None] * weighted
     return g[:, :, None]
 
 

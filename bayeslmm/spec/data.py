@@ -139,7 +139,7 @@ def check_finite(values: np.ndarray, what: str) -> None:
     if bad.any():
         pos = np.argwhere(bad)[0]
         raise DataError(
-            f"{what} has {int(bad.sum())} non-finite values (first: {values[tuple(pos)]!r} at row {int(pos[0])})"
+            f"{what} has {int(bad.sum())} non-finite values (first: {float(values[tuple(pos)])!r} at row {int(pos[0])})"
         )
 
 

@@ -67,7 +67,7 @@ class SigmaDesign:
     def matrix(self, newdata: pd.DataFrame) -> np.ndarray:
         """:math:`W` for new rows, with the levels and transforms of the fit."""
         try:
-            full = np.asarray(self.design.evaluate_new_data(newdata), dtype=float)
+            full = np.asarray(self.design.evaluate_new_data(newdata)).astype(float)
         except Exception as err:  # formulae raises bare Exceptions for unknown levels
             raise DataError(f"cannot evaluate {self.formula!r} on new data: {err}") from None
         return full[:, 1:]

@@ -130,11 +130,14 @@ def _numeric_column(data: pd.DataFrame, name: str) -> np.ndarray:
     return values
 
 
-def _response_columns(expr: str) -> list[str]:
+def _response_columns(expr: str, data: pd.DataFrame) -> list[str]:
+    """Columns the response uses: a column, ``p(successes, trials)`` or an expression."""
     match = _PROPORTION.match(expr)
     if match:
         return [g for g in match.groups() if not g.isdigit()]
-    return [expr]
+    if expr in data.columns:
+        return [expr]
+    return formula_columns([expr], data, set()) or [expr]
 
 
 def build_spec(
@@ -173,7 +176,7 @@ def build_spec(
     fam = get_family(family, link)
     kernel_map = check_kernel_type(kernels)
 
-    response_cols = _response_columns(parsed.response)
+    response_cols = _response_columns(parsed.response, data)
     pieces = [parsed.fixed] + [t.expr for t in parsed.random]
     if sigma_text is not None:
         check_sigma_family(sigma_text, fam)
@@ -201,6 +204,11 @@ def build_spec(
     components = tuple(c for t in terms for c in t.components)
     if fam.has_residual:
         components = components + ("Residual",)
+    if not components:
+        raise SpecError(
+            f"family {fam.name!r} without random effects has no variance to model: {main!r} has no "
+            "(term | group) block; add one, e.g. (1 | group), or use a GLM package for fixed effects only"
+        )
     y_center, y_scale = _response_scale(y, trials, fam)
     defaults = default_priors(
         X=X,

@@ -109,7 +109,7 @@ def build_group_term(
         index, levels = factor_codes(data, term.factors)
         if len(levels) < 2:
             raise DataError(
-                f"grouping factor {term.group!r} has a single level ({levels[0]!r}) in the rows used; "
+                f"grouping factor {term.group!r} has a single level ({str(levels[0])!r}) in the rows used; "
                 "a random effect needs at least two levels"
             )
     else:

@@ -27,3 +27,14 @@ def kernel_data():
         "y": rng.standard_normal(n) + 2.0,
     })
     return df, {"G": G, "S": Gsmall, "P": P}
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir():
+    """``../shared/data`` beside the repository (gryphon files); skip with a message where absent."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    if not (path / "gryphon.csv").exists():
+        pytest.skip(f"gryphon reference data not found in {path} (read from ../shared/data, never copied)")
+    return str(path)
