@@ -7,6 +7,7 @@ import importlib.util
 import os
 import time
 import warnings
+import weakref
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,10 @@ from .errors import SamplingError
 __all__ = ["sample", "resolve_sampler", "SAMPLERS"]
 
 SAMPLERS = ("auto", "nutpie", "pymc", "numpyro")
+
+# nutpie's compiled model per PyMC model: refitting a model (another seed, more draws) skips
+# the 7-17 s numba compile; weak keys, so the entry goes with the model
+_NUTPIE_CACHE: "weakref.WeakKeyDictionary[pm.Model, Any]" = weakref.WeakKeyDictionary()
 
 
 def resolve_sampler(sampler: str) -> str:
@@ -108,10 +113,13 @@ def _sample_nutpie(model, draws, tune, chains, seed, progress, target_accept, co
     import nutpie
 
     start = time.perf_counter()
-    try:
-        compiled = nutpie.compile_pymc_model(model)
-    except Exception as err:  # nutpie/numba compile failures are not user errors but must be named
-        raise SamplingError(f"nutpie could not compile the model: {err}") from err
+    compiled = _NUTPIE_CACHE.get(model)
+    if compiled is None:
+        try:
+            compiled = nutpie.compile_pymc_model(model)
+        except Exception as err:  # nutpie/numba compile failures are not user errors but must be named
+            raise SamplingError(f"nutpie could not compile the model: {err}") from err
+        _NUTPIE_CACHE[model] = compiled
     compiled_at = time.perf_counter()
     kwargs: dict[str, Any] = {}
     if target_accept is not None:

@@ -7,6 +7,7 @@ spectral      Gaussian, one ``(1 | gr(id, cov=K))`` term, one record per id
 lowrank       the same with a kernel from m < n features (thin SVD, no O(n³) step)
 hybrid        Gaussian, such a kernel term plus other terms (latent, non-centred)
 woodbury      exact marginal with every term as a factor (reference for hybrid)
+hsgp          Gaussian, ``gp()`` fields (HSGP) and iid intercepts integrated out (Gram matrix)
 latent        everything else: iid terms, slopes on kernels, repeated records, GLMMs
 dense         the O(n³) reference, small n only
 ============  =====================================================================
@@ -22,7 +23,7 @@ import pymc as pm
 
 from ..errors import SpecError
 from ..spec.model_spec import ModelSpec
-from . import dense, hybrid, latent, lowrank, spectral, woodbury
+from . import dense, gp, hsgp, hybrid, latent, lowrank, spectral, woodbury
 from .rotated import is_marginalisable_kernel_term
 
 __all__ = ["Strategy", "choose", "STRATEGIES", "build", "complete"]
@@ -32,6 +33,7 @@ STRATEGIES: dict[str, ModuleType] = {
     "lowrank": lowrank,
     "hybrid": hybrid,
     "woodbury": woodbury,
+    "hsgp": hsgp,
     "latent": latent,
     "dense": dense,
 }
@@ -60,6 +62,8 @@ def choose(spec: ModelSpec, override: str | None = None) -> Strategy:
     if override is not None:
         if override not in STRATEGIES:
             raise SpecError(f"unknown strategy {override!r}; available: {sorted(STRATEGIES)}")
+        if spec.gp_terms and override not in gp.GP_STRATEGIES:
+            raise SpecError(f"strategy {override!r} does not handle gp() terms; use one of {list(gp.GP_STRATEGIES)}")
         if spec.sigma is not None and override != "latent":
             raise SpecError(f"strategy {override!r} assumes one residual sd; the sigma formula "
                             f"{spec.sigma.formula!r} needs strategy 'latent'")
@@ -67,6 +71,8 @@ def choose(spec: ModelSpec, override: str | None = None) -> Strategy:
         if applies is not None and not applies(spec):
             raise SpecError(f"strategy {override!r} does not apply to this model: {STRATEGIES[override].build.__doc__.splitlines()[0]}")
         return Strategy(override, "requested by the user")
+    if spec.gp_terms:
+        return Strategy(*gp.choose_strategy(spec))
     if spec.sigma is not None:
         return Strategy("latent", f"residual sd varies by row ({spec.sigma.formula}): marginal strategies "
                                   "assume one residual sd")
@@ -106,3 +112,5 @@ def complete(spec: ModelSpec, strategy: Strategy, idata: Any, seed: int) -> None
     finish = getattr(STRATEGIES[strategy.name], "complete", None)
     if finish is not None:
         finish(spec, idata, seed)
+    if spec.gp_terms:
+        gp.record(spec, idata)

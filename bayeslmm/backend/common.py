@@ -113,7 +113,8 @@ def variance_parameters(spec: ModelSpec) -> VarianceParameters:
         proportions = pm.Dirichlet("proportions", a=a, dims="component")
     else:
         proportions = pm.Deterministic("proportions", pt.ones(1), dims="component")
-    x_scale = np.concatenate([t.x_scale for t in spec.terms] + ([np.ones(1)] if spec.family.has_residual else []))
+    x_scale = np.concatenate([t.x_scale for t in spec.terms] + [g.x_scale for g in spec.gp_terms]
+                             + ([np.ones(1)] if spec.family.has_residual else []))
     sd = pm.Deterministic("sd", pt.sqrt(proportions) * tau / x_scale, dims="component")
     return VarianceParameters(tau, proportions, sd)
 

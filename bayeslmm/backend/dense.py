@@ -56,5 +56,9 @@ def build(spec: ModelSpec) -> pm.Model:
         mu = fixed_effects(spec)
         factors = [term_covariance_factor(spec, t, var) for t in spec.terms]
         V = marginal_covariance(spec, factors, var.residual_sd(spec) ** 2)
+        for field in spec.gp_terms:  # exact GP or HSGP covariance (bayeslmm.backend.gp)
+            from .gp import dense_covariance
+
+            V = V + dense_covariance(spec, field, var)
         pm.MvNormal("y", mu=mu, cov=V, observed=spec.y)
     return model

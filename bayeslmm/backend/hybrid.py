@@ -38,8 +38,10 @@ __all__ = ["build", "complete", "applies", "term_design"]
 
 
 def applies(spec: ModelSpec) -> bool:
-    """Gaussian, a marginalisable kernel term and at least one other term."""
-    return spec.family.marginalisable and len(spec.terms) > 1 and any(is_marginalisable_kernel_term(t) for t in spec.terms)
+    """Gaussian, a marginalisable kernel term and at least one other term (``gp()`` fields: HSGP)."""
+    return (spec.family.marginalisable and len(spec.terms) + len(spec.gp_terms) > 1
+            and any(is_marginalisable_kernel_term(t) for t in spec.terms)
+            and all(g.method == "hsgp" for g in spec.gp_terms))
 
 
 def term_design(spec: ModelSpec, term: GroupTerm) -> list[Any]:
@@ -89,6 +91,13 @@ def build(spec: ModelSpec) -> pm.Model:
                         offset = offset + term.Z[:, c] * coef[term.index, c]
                     else:
                         offset = offset + pt.dot(pt.as_tensor_variable(B), coef[:, c])
+        for field in spec.gp_terms:  # HSGP weights latent, basis rotated once (bayeslmm.backend.gp)
+            from .gp import rotated_field
+
+            field_rot, field_rows = rotated_field(spec, field, var, rot.vectors, need_original)
+            offset_rot = offset_rot + field_rot
+            if need_original:
+                offset = offset + field_rows
         k = spec.components.index(main.components[0])
         rotated_likelihood(spec, rot, b, var.sd[k] ** 2, var.residual_sd(spec) ** 2,
                            offset=offset if need_original else None, offset_rot=offset_rot)
@@ -106,6 +115,10 @@ def latent_offsets(spec: ModelSpec, idata: Any, effects) -> np.ndarray:
             continue
         u = effects(term)  # (S, J, q)
         total += np.einsum("snq,nq->sn", u[:, term.index], term.Z)
+    for field in spec.gp_terms:
+        from .gp import field_on_rows
+
+        total += field_on_rows(spec, field, idata)
     return total.reshape(chains, draws, spec.n)
 
 

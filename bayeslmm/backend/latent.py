@@ -53,10 +53,14 @@ def latent_term(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) -> pt
 
 
 def linear_predictor(spec: ModelSpec, var: VarianceParameters) -> pt.TensorVariable:
-    """Fixed effects plus every random term, all latent."""
+    """Fixed effects plus every random term and ``gp()`` field, all latent."""
+    from .gp import latent_field
+
     eta = fixed_effects(spec)
     for term in spec.terms:
         eta = eta + latent_term(spec, term, var)
+    for field in spec.gp_terms:
+        eta = eta + latent_field(spec, field, var)
     return eta
 
 

@@ -33,8 +33,8 @@ from .tables import quantity_draws
 __all__ = ["KINDS", "Criterion", "PSISWarning", "default_kind", "loo", "waic", "compare"]
 
 KINDS: dict[str, str] = {
-    "marginal": "random effects integrated out: exact log p(y_i | y_-i, theta) per draw, PSIS over theta",
-    "conditional": "given the random effects: log p(y_i | theta, u) per draw, PSIS over (theta, u)",
+    "marginal": "random effects integrated out: exact log p(y_i | y_-i, theta) per draw",
+    "conditional": "given the random effects: log p(y_i | theta, u) per draw",
 }
 METHODS = ("loo", "waic")
 PARETO_K_MAX = 0.7

@@ -85,12 +85,16 @@ def random_effect_draws(spec: ModelSpec, idata: Any, strategy: str, term: GroupT
 def _other_offsets(spec: ModelSpec, idata: Any, strategy: str, main: GroupTerm, picks: np.ndarray) -> np.ndarray | None:
     """Contribution of the latent (non-main) terms at the picked draws, ``(S', n)``."""
     others = [t for t in spec.terms if t is not main]
-    if not others:
+    if not others and not spec.gp_terms:
         return None
     total = np.zeros((len(picks), spec.n))
     for t in others:
         u = random_effect_draws(spec, idata, strategy, t)[picks]
         total += np.einsum("snq,nq->sn", u[:, t.index], t.Z)
+    for g in spec.gp_terms:  # sampled HSGP fields of the hybrid strategy
+        from ..backend.gp import hsgp_plan, term_basis
+
+        total += azb.draws(idata, f"beta_{g.key}")[picks] @ term_basis(g, hsgp_plan(spec, g)).T
     return total
 
 
@@ -150,9 +154,17 @@ def conditional_draws(spec: ModelSpec, idata: Any, picks: np.ndarray, seed: int 
     roots = {t.key: (_kernel_root(spec, t) if t.kernel else None) for t in spec.terms}
     factors = {t.key: term_factor_draws(spec, idata, t) for t in spec.terms}
     out = {t.key: np.empty((len(picks), t.n_levels, len(t.columns))) for t in spec.terms}
+    fields = _field_parameters(spec, idata)  # gp() terms: field at the rows, (S', n)
+    out.update({g.key: np.empty((len(picks), spec.n)) for g in spec.gp_terms})
     for i, s in enumerate(picks):
-        u0, cov_rows = {}, np.zeros((spec.n, spec.n))
+        u0, cov_rows, field_cov = {}, np.zeros((spec.n, spec.n)), {}
         eta0 = np.zeros(spec.n)
+        for g in spec.gp_terms:
+            from .gp_predict import field_prior
+
+            u0[g.key], field_cov[g.key] = field_prior(spec, g, fields[g.key][0][s], fields[g.key][1][s], rng)
+            eta0 += u0[g.key]
+            cov_rows += field_cov[g.key]
         for t in spec.terms:
             F = factors[t.key][s]
             w = rng.standard_normal((t.n_levels if roots[t.key] is None else roots[t.key].shape[1], len(t.columns)))
@@ -172,7 +184,16 @@ def conditional_draws(spec: ModelSpec, idata: Any, picks: np.ndarray, seed: int 
             if t.kernel is not None:
                 agg = np.asarray(spec.kernels[t.kernel].matrix) @ agg
             out[t.key][i] = u0[t.key] + agg @ Sig
+        for g in spec.gp_terms:
+            out[g.key][i] = u0[g.key] + field_cov[g.key] @ alpha
     return out
+
+
+def _field_parameters(spec: ModelSpec, idata: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per ``gp()`` term: lengthscale and amplitude draws (the field is drawn at the data rows)."""
+    sd = azb.draws(idata, "sd")
+    return {g.key: (azb.draws(idata, f"ls_{g.key}"), sd[:, spec.components.index(g.label)])
+            for g in spec.gp_terms}
 
 
 def _term_row_cov(spec: ModelSpec, term: GroupTerm, Sig: np.ndarray) -> np.ndarray:

@@ -120,6 +120,15 @@ class Fit:
                                                           max_draws=1000)
         return self._effects[term.key]
 
+    def field_draws(self, term):
+        """Posterior draws of a ``gp()`` field (:class:`~bayeslmm.results.gp_predict.FieldDraws`, cached)."""
+        from .gp_predict import field_draws
+
+        key = f"gp:{term.key}"
+        if key not in self._effects:
+            self._effects[key] = field_draws(self.spec, self.idata, term)
+        return self._effects[key]
+
     def predict(
         self,
         newdata: pd.DataFrame | None = None,
@@ -159,6 +168,10 @@ class Fit:
             self.spec, newdata, b, lambda t: self._effects_at(t, picks),
             lambda t: term_factor_draws(self.spec, self.idata, t)[picks], include_random, rng,
         )
+        if include_random and self.spec.gp_terms:  # kriging of gp() fields at the new locations
+            from .gp_predict import field_prediction_draws
+
+            eta = eta + field_prediction_draws(self, newdata, picks, rng)
         values = mean_from_eta(self.spec.family.link, eta)
         if kind == "response":
             trials = None
@@ -178,10 +191,11 @@ class Fit:
     def _joint_draws(self, include_random: bool) -> np.ndarray:
         """Draw positions at which every quantity of a prediction is available together."""
         total = self._n_draws
-        if not include_random or not self.spec.terms:
+        if not include_random or not (self.spec.terms or self.spec.gp_terms):
             return np.arange(total)
-        fewest = min(self.effect_draws(t).shape[0] for t in self.spec.terms)
-        return draw_subset(total, fewest)
+        sizes = [self.effect_draws(t).shape[0] for t in self.spec.terms]
+        sizes += [self.field_draws(g).size for g in self.spec.gp_terms]
+        return draw_subset(total, min(sizes))
 
     def _effects_at(self, term, picks: np.ndarray) -> np.ndarray:
         u = self.effect_draws(term)
@@ -282,7 +296,8 @@ class Fit:
     # -- plots and reports ---------------------------------------------------------------
     def plot(self, kind: str = "variance", **kwargs: Any):
         """A matplotlib Figure: ``"variance"``, ``"proportions"``, ``"trace"``, ``"rank"``,
-        ``"ppc"``, ``"caterpillar"``, ``"shrinkage"`` or ``"correlation"``.
+        ``"ppc"``, ``"caterpillar"``, ``"shrinkage"``, ``"correlation"`` or ``"gp_map"`` (posterior
+        mean and sd of a ``gp()`` field, :func:`bayeslmm.results.gp_plots.gp_map`).
 
         Keyword arguments go to the function of :mod:`bayeslmm.results.plots` of that name
         (e.g. ``fit.plot("caterpillar", group="Subject", coef="Days")``).

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..backend.choose import Strategy
 from ..errors import DataError
+from ..spec.data import MissingReport
 from . import arviz_bridge as azb
 
 __all__ = ["save_fit", "load"]
@@ -66,6 +68,8 @@ def save_fit(fit: Any, path: str) -> None:
         "family": spec.family.name,
         "link": spec.family.link,
         "strategy": fit.strategy.name,
+        "strategy_reason": fit.strategy.reason,
+        "missing": _missing_json(spec.missing),
         "priors": _prior_json(spec.priors),
         "kernels": {name: {"describe": {k: str(v) for k, v in kern.describe().items()}} for name, kern in spec.kernels.items()},
     })
@@ -102,4 +106,17 @@ def load(path: str):
               for k, v in info["priors"].items()}
     model = Model(info["formula"], data, family=info["family"], link=info["link"], priors=priors,
                   kernels=kernels or None, strategy=info["strategy"])
+    # the saved rows are already clean: restore the original report and the strategy's reason
+    if "missing" in info:
+        model.spec = model.spec.update(missing=MissingReport(**{**info["missing"], "dropped_index": tuple(info["missing"]["dropped_index"])}))
+    if "strategy_reason" in info:
+        model.strategy = Strategy(info["strategy"], info["strategy_reason"])
     return Fit(model, azb.without_groups(idata, prefix="bayeslmm_"))
+
+
+def _missing_json(report: MissingReport) -> dict[str, Any]:
+    """The dropped-rows report as JSON; index labels that JSON cannot hold become strings."""
+    labels = [x.item() if isinstance(x, np.generic) else x for x in report.dropped_index]
+    labels = [x if isinstance(x, (int, float, str)) else str(x) for x in labels]
+    return {"n_input": report.n_input, "n_used": report.n_used, "dropped_index": labels,
+            "by_column": {str(k): int(v) for k, v in report.by_column.items()}}

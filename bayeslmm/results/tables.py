@@ -55,8 +55,10 @@ def quantity_draws(spec: ModelSpec, idata: Any) -> dict[str, np.ndarray]:
     """Draws ``(chain, draw)`` of every reported quantity under its readable name.
 
     Names: fixed-effect columns (``"Days"``), ``"sd(1|Subject)"``,
-    ``"proportion(1|Subject)"``, ``"sigma"`` (residual sd), ``"tau"`` and
-    ``"cor(Intercept,Days|Subject)"``.
+    ``"proportion(1|Subject)"``, ``"sigma"`` (residual sd), ``"tau"``,
+    ``"cor(Intercept,Days|Subject)"`` and ``"lengthscale(gp(x, y))"``; ``"nu"``,
+    ``"alpha"``, ``"sigma:<column>"`` (log-sd coefficients of a sigma formula) and, for
+    families without a residual, ``"latent_proportion(1|herd)"`` (latent-scale ICC / h²).
     """
     post = idata.posterior
     out: dict[str, np.ndarray] = {}
@@ -75,6 +77,8 @@ def quantity_draws(spec: ModelSpec, idata: Any) -> dict[str, np.ndarray]:
         if len(spec.components) > 1:
             out[f"proportion({comp})"] = prop[..., k]
     out["tau"] = post["tau"].values
+    for field in spec.gp_terms:
+        out[f"lengthscale({field.label})"] = post[f"ls_{field.key}"].values
     for term in spec.terms:
         if term.correlated:
             corr = post[f"corr_{term.key}"].values
@@ -87,6 +91,12 @@ def quantity_draws(spec: ModelSpec, idata: Any) -> dict[str, np.ndarray]:
         gamma = post["b_sigma"].values
         for j, name in enumerate(spec.sigma.prior_names):
             out[name] = gamma[..., j]
+    if not spec.family.has_residual and spec.components:  # ICC / h² on the latent scale
+        from .latent_scale import latent_proportion_draws
+
+        latent = latent_proportion_draws(spec, idata).reshape(prop.shape)
+        for k, comp in enumerate(spec.components):
+            out[f"latent_proportion({comp})"] = latent[..., k]
     return out
 
 
@@ -137,6 +147,10 @@ def variance_table(spec: ModelSpec, idata: Any, prob: float, scale: str | None =
             rows.append(_component_row(term.group, "Intercept" if c == "Intercept" else c, term.kernel,
                                        sd[:, k], prop[:, k], prob))
             labels.append(comp)
+    for field in spec.gp_terms:  # group: the term; term: its covariance function
+        k = spec.components.index(field.label)
+        rows.append(_component_row(field.label, field.cov, None, sd[:, k], prop[:, k], prob))
+        labels.append(field.label)
     if spec.family.has_residual:
         k = len(spec.components) - 1
         term = "" if spec.sigma is None else "reference"

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import FormulaError
+from .gp import GPCall, is_gp_call, parse_gp_call
 
 __all__ = ["RandomTermFormula", "ParsedFormula", "parse_formula"]
 
@@ -51,12 +52,13 @@ class RandomTermFormula:
 
 @dataclass(frozen=True)
 class ParsedFormula:
-    """A formula split into response, fixed part and random terms."""
+    """A formula split into response, fixed part, random terms and ``gp()`` fields."""
 
     text: str
     response: str
     fixed: str
     random: tuple[RandomTermFormula, ...]
+    gp: tuple[GPCall, ...] = ()
 
 
 def _split_top_level(text: str, sep: str) -> list[str]:
@@ -161,13 +163,17 @@ def parse_formula(formula: str) -> ParsedFormula:
         raise FormulaError(f"formula {formula!r} has no terms right of '~'")
     fixed_parts: list[str] = []
     random: list[RandomTermFormula] = []
+    gp: list[GPCall] = []
     for part in _split_top_level(rhs, "+"):
         if not part.strip():
             raise FormulaError(f"empty term (a dangling '+') in formula {formula!r}")
+        if is_gp_call(part):
+            gp.append(parse_gp_call(part))
+            continue
         block = _random_block(part, formula)
         if block is None:
             fixed_parts.append(part.strip())
         else:
             random.extend(block)
     fixed = " + ".join(fixed_parts) if fixed_parts else "1"
-    return ParsedFormula(formula, response, fixed, tuple(random))
+    return ParsedFormula(formula, response, fixed, tuple(random), tuple(gp))

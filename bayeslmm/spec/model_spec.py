@@ -17,6 +17,7 @@ from .families import Family, get_family
 from .formula import ParsedFormula, parse_formula
 from .priors import Prior, PriorSet, apply_overrides, default_priors, family_priors
 from .terms import GroupTerm, build_group_term, check_kernel_type, evaluate_design, term_keys
+from .gp import GPTermSpec, build_gp_term, check_lengthscale_priors, gp_keys, lengthscale_name, lengthscale_prior
 
 __all__ = ["ModelSpec", "build_spec"]
 
@@ -55,6 +56,9 @@ class ModelSpec:
     sigma
         Design of a distributional residual (``sigma ~ ...``), else ``None``; see
         :class:`~bayeslmm.spec.distributional.SigmaDesign`.
+    gp_terms
+        ``gp()`` random fields (:class:`~bayeslmm.spec.gp.GPTermSpec`); their components
+        follow the terms' in ``components``, before ``"Residual"``.
     """
 
     formula: ParsedFormula
@@ -74,6 +78,7 @@ class ModelSpec:
     y_scale: float = 1.0
     fixed_design: Any = field(default=None, repr=False, compare=False)
     sigma: SigmaDesign | None = field(default=None, repr=False, compare=False)
+    gp_terms: tuple[GPTermSpec, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -182,6 +187,7 @@ def build_spec(
         check_sigma_family(sigma_text, fam)
         pieces.append(sigma_text.split("~", 1)[1])
     group_cols = [f for t in parsed.random for f in t.factors]
+    group_cols += [c for g in parsed.gp for c in g.columns + ((g.by,) if g.by else ())]
     for c in response_cols + group_cols:
         if c not in data.columns:
             raise FormulaError(f"unknown column {c!r} in formula {formula!r}; data columns are {list(map(str, data.columns))[:20]}")
@@ -200,8 +206,11 @@ def build_spec(
     for t in terms:
         check_finite(t.Z, f"random-effect design of ({t.formula.expr} | {t.group})")
     _check_unique_labels(terms)
+    gp_terms = tuple(build_gp_term(g, clean, k) for g, k in zip(parsed.gp, gp_keys(parsed.gp, keys)))
 
-    components = tuple(c for t in terms for c in t.components)
+    components = tuple(c for t in terms for c in t.components) + tuple(g.label for g in gp_terms)
+    if len(set(components)) != len(components):
+        raise FormulaError(f"a gp() term appears twice in {main!r}; components are {list(components)}")
     if fam.has_residual:
         components = components + ("Residual",)
     if not components:
@@ -218,8 +227,11 @@ def build_spec(
         components=components,
         correlated_groups=tuple(t.group for t in terms if t.correlated),
         extra={**family_priors(fam.name), **_link_tau(fam, components, y_scale),
-               **(sigma_priors(sigma) if sigma is not None else {})},
+               **(sigma_priors(sigma) if sigma is not None else {}),
+               **{lengthscale_name(g): lengthscale_prior(g) for g in gp_terms}},
     )
+    final_priors = apply_overrides(defaults, priors, components)
+    check_lengthscale_priors(final_priors, gp_terms)
     used_kernels = {t.kernel: kernel_map[t.kernel] for t in terms if t.kernel}
     return ModelSpec(
         formula=parsed,
@@ -232,13 +244,14 @@ def build_spec(
         terms=terms,
         kernels=used_kernels,
         components=components,
-        priors=apply_overrides(defaults, priors, components),
+        priors=final_priors,
         missing=missing,
         data=clean,
         y_center=y_center,
         y_scale=y_scale,
         fixed_design=fixed_design,
         sigma=sigma,
+        gp_terms=gp_terms,
     )
 
 

@@ -34,10 +34,10 @@ def files(tmp_path_factory):
     _, meth = bl.datasets.methylation_trait(n=N, m=30, probes=20, seed=4)
     meth["methylation"].to_csv(d / "beta.csv")
     bl.kernels.write_matrix(kernels["M"], d / "M.csv")
-    bl.kernels.write_matrix(kernels["G"], d / "G.npy")
+    bl.kernels.write_matrix(bl.kernels.grm(geno), d / "G.npy")
     from bed_reader import to_bed
 
-    to_bed(d / "cohort.bed", geno.to_numpy(dtype=np.float32), properties={"iid": list(geno.index)})
+    to_bed(d / "cohort.bed", np.array(geno.to_numpy(dtype=np.float32)), properties={"iid": list(geno.index)})
     animals, objects = bl.datasets.animal_model(n_founders=10, n_generations=2, seed=4)
     animals.to_csv(d / "animals.csv", index=False)
     objects["pedigree"].to_csv(d / "ped.csv", index=False)
