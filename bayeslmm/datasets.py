@@ -663,13 +663,14 @@ def eeg_trials(
     """Single-trial EEG amplitudes (µV) under placebo and drug, noisier under the drug.
 
     Every subject has ``n_trials`` trials per condition, each with a standardised reaction
-    time ``rt``: ``amplitude = intercept + (drug_effect + v_i) [drug] + rt_effect rt + u_i + e``,
+    time ``rt``: ``amplitude = intercept + (drug_effect + v_i) drug + rt_effect rt + u_i + e``,
     ``(u, v) ~ N(0, [[sd_intercept², r s_u s_v], [r s_u s_v, sd_drug²]])``,
-    ``e ~ N(0, sigma_condition²)``.
-    Model: ``["amplitude ~ condition + rt + (1 + condition | subject)", "sigma ~ condition"]``.
+    ``e ~ N(0, sigma_condition²)``; ``drug`` is 1 under the drug, 0 under placebo
+    (``condition`` names it). Model:
+    ``["amplitude ~ drug + rt + (1 + drug | subject)", "sigma ~ drug"]``.
 
-    Truth: ``intercept``, ``condition[drug]``, ``rt``, ``sd_intercept``, ``sd_drug``,
-    ``cor``, ``sigma`` (placebo) and ``sigma:condition[drug]`` (``log(sigma_drug / sigma_placebo)``).
+    Truth: ``intercept``, ``drug``, ``rt``, ``sd_intercept``, ``sd_drug``, ``cor``,
+    ``sigma`` (placebo) and ``sigma:drug`` (``log(sigma_drug / sigma_placebo)``).
     """
     rng = np.random.default_rng(seed)
     cov = np.array([[sd_intercept**2, cor * sd_intercept * sd_drug], [cor * sd_intercept * sd_drug, sd_drug**2]])
@@ -680,10 +681,11 @@ def eeg_trials(
     sd = np.where(drug == 1, sigma_drug, sigma_placebo)
     y = intercept + (drug_effect + u[subject, 1]) * drug + rt_effect * rt + u[subject, 0] + sd * rng.standard_normal(subject.size)
     df = pd.DataFrame({"subject": np.array(_ids("s", n_subjects))[subject],
-                       "condition": np.where(drug == 1, "drug", "placebo"), "rt": rt, "amplitude": y})
-    df.attrs["truth"] = {"intercept": intercept, "condition[drug]": drug_effect, "rt": rt_effect,
+                       "condition": np.where(drug == 1, "drug", "placebo"), "drug": drug.astype(float),
+                       "rt": rt, "amplitude": y})
+    df.attrs["truth"] = {"intercept": intercept, "drug": drug_effect, "rt": rt_effect,
                          "sd_intercept": sd_intercept, "sd_drug": sd_drug, "cor": cor, "sigma": sigma_placebo,
-                         "sigma:condition[drug]": float(np.log(sigma_drug / sigma_placebo))}
+                         "sigma:drug": float(np.log(sigma_drug / sigma_placebo))}
     return df
 
 
@@ -895,11 +897,12 @@ def invasive_plasticity(
     ``biomass = intercept + invasive [invasive] + nitrogen [high] +
     plasticity_gain [invasive and high] + p_population + e``, ``p ~ N(0, sd_population²)``,
     ``e ~ N(0, sigma²)``. The reaction norm of a lineage is its low-to-high difference;
-    the interaction is the extra plasticity of the invaders.
-    Model: ``biomass ~ lineage * nitrogen + (1 | population)``.
+    the interaction is the extra plasticity of the invaders. Besides the labels ``lineage``
+    and ``nitrogen``, the 0/1 indicators ``invasive`` and ``high_n`` fix the reference
+    levels (native, low). Model: ``biomass ~ invasive * high_n + (1 | population)``.
 
-    Truth: ``Intercept``, ``lineage[invasive]``, ``nitrogen[high]``,
-    ``lineage[invasive]:nitrogen[high]``, ``sd_population``, ``sigma``.
+    Truth: ``Intercept``, ``invasive``, ``high_n``, ``invasive:high_n``,
+    ``sd_population``, ``sigma``.
     """
     rng = np.random.default_rng(seed)
     rows = []
@@ -910,13 +913,10 @@ def invasive_plasticity(
             for ni, level in enumerate(("low", "high")):
                 mean = intercept + invasive * li + nitrogen * ni + plasticity_gain * li * ni + up
                 for y in mean + sigma * rng.standard_normal(plants_per_cell):
-                    rows.append((lineage, pop, level, float(y)))
-    df = pd.DataFrame(rows, columns=["lineage", "population", "nitrogen", "biomass"])
-    df["nitrogen"] = pd.Categorical(df["nitrogen"], categories=["low", "high"])
-    df["lineage"] = pd.Categorical(df["lineage"], categories=["native", "invasive"])
-    df.attrs["truth"] = {"Intercept": intercept, "lineage[invasive]": invasive, "nitrogen[high]": nitrogen,
-                         "lineage[invasive]:nitrogen[high]": plasticity_gain, "sd_population": sd_population,
-                         "sigma": sigma}
+                    rows.append((lineage, pop, level, float(li), float(ni), float(y)))
+    df = pd.DataFrame(rows, columns=["lineage", "population", "nitrogen", "invasive", "high_n", "biomass"])
+    df.attrs["truth"] = {"Intercept": intercept, "invasive": invasive, "high_n": nitrogen,
+                         "invasive:high_n": plasticity_gain, "sd_population": sd_population, "sigma": sigma}
     return df
 
 
@@ -971,7 +971,7 @@ def peptides(
     missing_loud: float = 0.05,
     seed: int | None = 0,
 ) -> pd.DataFrame:
-    """Peptide-level log2 intensities of one protein in two conditions, with missing peptides.
+    """Peptide-level log2 intensities of one protein in control and disease samples, with gaps.
 
     ``log2_intensity = abundance + log2_fold_change [disease] + p_peptide + s_sample + e``,
     ``p ~ N(0, sd_peptide²)`` (peptides ionise with different efficiency),
@@ -998,9 +998,8 @@ def peptides(
             y = abundance + log2_fold_change * disease + p[k] + s[j] + sigma * rng.standard_normal()
             if rng.uniform() < p_missing[k]:
                 y = np.nan
-            rows.append((f"S{j + 1:02d}", "disease" if disease else "healthy", f"pep{k + 1:02d}", y))
+            rows.append((f"S{j + 1:02d}", "disease" if disease else "control", f"pep{k + 1:02d}", y))
     df = pd.DataFrame(rows, columns=["sample", "condition", "peptide", "log2_intensity"])
-    df["condition"] = pd.Categorical(df["condition"], categories=["healthy", "disease"])
     df.attrs["truth"] = {"condition[disease]": log2_fold_change, "sd_peptide": sd_peptide, "sd_sample": sd_sample,
                          "sigma": sigma, "n_missing": int(df["log2_intensity"].isna().sum())}
     return df

@@ -28,6 +28,7 @@ suppressMessages({library(brms); library(posterior)})
 args <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(file.path(args[1], "data.csv")); K <- as.matrix(read.csv(file.path(args[1], "K.csv"), row.names = 1))
 colnames(K) <- rownames(K) <- d$id
+K <- K + diag(1e-4, nrow(K))  # brms needs a positive-definite matrix; a centred GRM is singular
 draws <- as.integer(args[2])
 t0 <- Sys.time()
 fit <- brm(y ~ x + (1 | gr(id, cov = K)), data = d, data2 = list(K = K), chains = 4, cores = 2,
@@ -66,12 +67,14 @@ def main(n: int, draws: int) -> None:
             else:
                 rows["brms"] = json.loads(proc.stdout.strip().splitlines()[-1])
     table = pd.DataFrame(rows).T
-    table["ess_per_s"] = table["ess_h2"].astype(float) / table["wall"].astype(float)
+    table["ess_per_s_wall"] = table["ess_h2"].astype(float) / table["wall"].astype(float)
+    table["ess_per_s_sampling"] = table["ess_h2"].astype(float) / table["sampling"].astype(float)
     print(f"n = {n}, y ~ x + (1 | gr(id, cov = K)), 4 chains x {draws} draws")
     print(table.to_string())
     if "brms" in rows:
         print(f"wall ratio brms / bayeslmm: {table.loc['brms', 'wall'] / table.loc['bayeslmm', 'wall']:.1f}x; "
-              f"h² ESS/s ratio bayeslmm / brms: {table.loc['bayeslmm', 'ess_per_s'] / table.loc['brms', 'ess_per_s']:.0f}x")
+              f"h² ESS/s ratio bayeslmm / brms: {table.loc['bayeslmm', 'ess_per_s_wall'] / table.loc['brms', 'ess_per_s_wall']:.0f}x "
+              f"(wall), {table.loc['bayeslmm', 'ess_per_s_sampling'] / table.loc['brms', 'ess_per_s_sampling']:.0f}x (sampling only)")
 
 
 if __name__ == "__main__":

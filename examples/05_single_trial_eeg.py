@@ -17,7 +17,9 @@
 # effect +1.5 µV, subject sd 2, sd of the subject-specific drug effect 1, +0.8 µV per sd of
 # reaction time, trial-to-trial sd 3 µV under placebo and 4.5 µV under the drug.
 #
-# **Model.** `["amplitude ~ condition + rt + (1 + condition | subject)", "sigma ~ condition"]`.
+# **Model.** `["amplitude ~ drug + rt + (1 + drug | subject)", "sigma ~ drug"]` with `drug`
+# the 0/1 indicator of the drug condition: every subject has their own baseline and their
+# own drug effect (random slope), and the log residual sd differs by condition.
 
 # %%
 import os
@@ -45,16 +47,16 @@ def save(fig, name):
 # %%
 df = bl.datasets.eeg_trials(seed=6)
 truth = df.attrs["truth"]
-df.groupby(["condition"])["amplitude"].agg(["mean", "std", "size"])
+df.groupby("condition")["amplitude"].agg(["mean", "std", "size"])
 
 # %%
-fit = bl.Model(["amplitude ~ condition + rt + (1 + condition | subject)", "sigma ~ condition"], df).fit(
+fit = bl.Model(["amplitude ~ drug + rt + (1 + drug | subject)", "sigma ~ drug"], df).fit(
     draws=DRAWS, tune=DRAWS, chains=CHAINS, seed=1, progress=False)
 s = fit.summary()
 s
 
 # %%
-checks = {"condition[drug]": truth["condition[drug]"], "sigma:condition[drug]": truth["sigma:condition[drug]"]}
+checks = {"drug": truth["drug"], "sigma:drug": truth["sigma:drug"]}
 for name, value in checks.items():
     row = s.loc[name]
     print(f"{name}: {row['mean']:.3f} [{row['lower']:.3f}, {row['upper']:.3f}] (truth {value:.3f})")
@@ -62,7 +64,7 @@ for name, value in checks.items():
         raise RuntimeError(f"{name}: 94% interval [{row['lower']:.4f}, {row['upper']:.4f}] misses {value:.4f}")
 
 # %% [markdown]
-# `sigma:condition[drug]` is the log ratio of the residual sds: exp of it is how much more
+# `sigma:drug` is the log ratio of the residual sds: exp of it is how much more
 # variable single trials are under the drug.
 
 # %%
@@ -72,7 +74,7 @@ fit.residual_sd()
 # Each subject's drug effect (population effect plus their random slope):
 
 # %%
-save(fit.plot("caterpillar", group="subject", coef="condition[drug]"), "drug_effects")
+save(fit.plot("caterpillar", group="subject", coef="drug"), "drug_effects")
 save(fit.plot("correlation", group="subject"), "correlation")
 
 # %% [markdown]

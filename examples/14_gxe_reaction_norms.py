@@ -8,7 +8,7 @@
 # %% [markdown]
 # # Genotype x environment: genomic reaction norms and the plasticity of invaders
 #
-# Two questions about how genotypes respond to their environment.
+# **Question.** Two questions about how genotypes respond to their environment.
 #
 # 1. **Genomic reaction norms.** Individuals (clones, inbred lines) are phenotyped in four
 #    environments along a gradient. Is there genetic variance in the *slope* of the
@@ -24,9 +24,9 @@
 #
 # **Models.** (1) Random regression on a kernel, `y ~ env + (1 + env | gr(id, cov=G))`:
 # each individual has a genomic intercept and a genomic slope, both with covariance G and
-# correlated with each other (an LKJ prior). (2) `biomass ~ lineage * nitrogen +
+# correlated with each other (an LKJ prior). (2) `biomass ~ invasive * high_n +
 # (1 | population)`: the reaction norm of a lineage is its low-to-high difference; the
-# interaction is the difference in plasticity.
+# interaction `invasive:high_n` is the difference in plasticity.
 
 # %%
 import os
@@ -97,19 +97,20 @@ save(fig, "reaction_norms")
 # %%
 plants = bl.datasets.invasive_plasticity(seed=15)
 ptruth = plants.attrs["truth"]
-pfit = bl.Model("biomass ~ lineage * nitrogen + (1 | population)", plants).fit(
+pfit = bl.Model("biomass ~ invasive * high_n + (1 | population)", plants).fit(
     draws=DRAWS, tune=DRAWS, chains=CHAINS, seed=1, progress=False)
 pfe = pfit.fixed_effects()
 pfe
 
 # %%
-name = "lineage[invasive]:nitrogen[high]"
+name = "invasive:high_n"
 row = pfe.loc[name]
 print(f"extra plasticity of invaders: {row['mean']:.2f} [{row['lower']:.2f}, {row['upper']:.2f}] (truth {ptruth[name]})")
 if not (row["lower"] < ptruth[name] < row["upper"]):
     raise RuntimeError(f"{name}: interval [{row['lower']:.3f}, {row['upper']:.3f}] misses {ptruth[name]}")
 
-grid = pd.DataFrame({"lineage": np.repeat(["native", "invasive"], 2), "nitrogen": ["low", "high"] * 2})
+grid = pd.DataFrame({"lineage": np.repeat(["native", "invasive"], 2), "invasive": np.repeat([0.0, 1.0], 2),
+                     "high_n": [0.0, 1.0] * 2})
 pred = pfit.predict(grid, include_random=False)
 fig, ax = plt.subplots(figsize=(5, 4))
 for lineage, color in (("native", "C0"), ("invasive", "C3")):

@@ -11,9 +11,9 @@
 # **Question.** Mass spectrometry measures peptides, not proteins. Peptides of the same
 # protein ionise with very different efficiency ("loud" and "quiet" peptides), and quiet
 # peptides are often not detected. What is the protein's log2 fold change between diseased
-# and healthy samples?
+# and control samples?
 #
-# **Data.** `bl.datasets.peptides`: one protein, 12 peptides, 6 healthy and 6 diseased
+# **Data.** `bl.datasets.peptides`: one protein, 12 peptides, 6 control and 6 diseased
 # samples; a peptide is missing with a probability from 0.6 (quietest) to 0.05
 # (loudest). Truth: log2 fold change 1.0, peptide sd 1.5, sample (loading) sd 0.2,
 # residual sd 0.3.
@@ -76,16 +76,16 @@ if not (row["lower"] < truth["condition[disease]"] < row["upper"]):
 # per-sample summaries carry the noise of *which* peptides were seen.
 
 # %%
-per_sample = df.dropna().groupby(["sample", "condition"], observed=True)["log2_intensity"].mean().reset_index()
-naive = per_sample.groupby("condition", observed=True)["log2_intensity"].mean()
-naive_fc = naive["disease"] - naive["healthy"]
+per_sample = df.dropna().groupby(["sample", "condition"])["log2_intensity"].mean().reset_index()
+naive = per_sample.groupby("condition")["log2_intensity"].mean()
+naive_fc = naive["disease"] - naive["control"]
 print(f"naive fold change (mean of per-sample averages): {naive_fc:.2f}; mixed model {row['mean']:.2f}; "
       f"truth {truth['condition[disease]']}")
 
 fig, ax = plt.subplots(figsize=(7, 4))
 for pep, g in df.groupby("peptide"):
     ax.plot(g["sample"], g["log2_intensity"], "o-", ms=3, lw=0.6, alpha=0.7)
-ax.set_xlabel("sample (S01-S06 healthy, S07-S12 disease)")
+ax.set_xlabel("sample (S01-S06 control, S07-S12 disease)")
 ax.set_ylabel("log2 intensity")
 ax.tick_params(axis="x", labelrotation=90)
 save(fig, "peptides")

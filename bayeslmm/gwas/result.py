@@ -51,7 +51,7 @@ class ScanReport:
         collinear with the covariates.
     n_missing_genotypes, n_snps_with_missing
         Missing genotype calls (mean-imputed) and SNPs with at least one.
-    loco, variance, prior_sd, kernel_method
+    loco, pcs, variance, prior_sd, kernel_method
         Settings of the scan.
     """
 
@@ -68,6 +68,7 @@ class ScanReport:
     n_missing_genotypes: int
     n_snps_with_missing: int
     loco: bool
+    pcs: int
     variance: str
     prior_sd: float
     kernel_method: str
@@ -84,7 +85,8 @@ class ScanReport:
             f"SNPs: {self.n_tested} tested of {self.n_snps} ({self.n_monomorphic} monomorphic skipped, "
             f"{self.n_collinear} collinear with covariates skipped); {self.n_missing_genotypes} missing genotypes "
             f"mean-imputed in {self.n_snps_with_missing} SNPs",
-            f"model: {'LOCO' if self.loco else 'one'} GRM ({self.kernel_method}), variance components {self.variance}, "
+            f"model: {'LOCO' if self.loco else 'one'} GRM ({self.kernel_method}), {self.pcs} PCs, "
+            f"variance components {self.variance}, "
             f"Wakefield prior sd {self.prior_sd:g} phenotype sd per allele",
         ]
         return "\n".join(lines)

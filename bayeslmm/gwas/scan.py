@@ -51,6 +51,7 @@ def scan(
     snp_ids: Any = None,
     alleles: Any = None,
     loco: bool = True,
+    pcs: int = 0,
     variance: str = "reml",
     prior_sd: float = 0.2,
     kernel_method: str = "vanraden",
@@ -89,6 +90,12 @@ def scan(
     loco : bool
         One GRM per chromosome built from the other chromosomes (default); ``False`` for
         one GRM of all SNPs (for comparison: it absorbs part of each SNP's own effect).
+    pcs : int
+        Add the top ``pcs`` eigenvectors of each null model's kernel (principal components;
+        with LOCO, of the kernel without the tested chromosome) as fixed covariates. A
+        kernel random effect gives an axis of ancestry at most ``h² s_1`` of variance (s_1
+        its eigenvalue); an environment that differs along that axis by more is
+        under-corrected, and 1-10 PCs remove it (Price et al. 2010). Default 0.
     variance : {"reml", "posterior"}
         How h² of each null model is obtained. ``"reml"`` (default): the REML maximiser,
         found in milliseconds in the eigenbasis the scan needs anyway, and the posterior
@@ -139,7 +146,7 @@ def scan(
     >>> int(res.top(1)["snp"].iloc[0] == "snp5")
     1
     """
-    _check_options(loco, variance, prior_sd, kernel_method, chunk_size)
+    _check_options(loco, pcs, variance, prior_sd, kernel_method, chunk_size)
     geno = open_scan_genotypes(genotypes, ids=ids, chromosomes=chromosomes, positions=positions, snp_ids=snp_ids,
                                alleles=alleles)
     if loco and np.all(geno.chromosomes == "NA"):
@@ -148,29 +155,35 @@ def scan(
     match = match_samples(geno.all_ids, phen.ids)
     source = geno.subset(match.genotype_rows)
     y, X = phen.y[match.data_rows], phen.X[match.data_rows]
-    if source.n <= X.shape[1] + 2:
-        raise DataError(f"{source.n} samples with genotypes and phenotype: too few for {X.shape[1]} covariates")
+    if source.n <= X.shape[1] + pcs + 2:
+        raise DataError(f"{source.n} samples with genotypes and phenotype: too few for {X.shape[1]} covariates "
+                        f"and {pcs} PCs")
     fields = {name: np.full(geno.m, np.nan) for name in BLOCK_FIELDS}
     fields["status"] = np.full(geno.m, -1, dtype=np.int8)
     null_rows = []
     for label, kernel, columns in _kernels(source, loco, kernel_method):
-        rotated = Rotated.from_eigh(kernel.eigh, X, y)
+        eigh = kernel.eigh
+        pc = eigh.vectors[:, :pcs]
+        rotated = Rotated.from_eigh(eigh, np.column_stack([X, pc]), y)
         h2 = None
         if variance == "posterior":
-            frame, id_name = _posterior_frame(phen, match, source)
-            h2 = posterior_h2(frame, phen.response, phen.fixed, id_name, kernel.with_name("K"), fit_options)
+            frame, id_name, fixed = _posterior_frame(phen, match, source, pc)
+            h2 = posterior_h2(frame, phen.response, fixed, id_name, kernel.with_name("K"), fit_options)
         null = fit_null(rotated, method=variance, prior_sd=prior_sd, h2=h2)
-        del kernel, rotated
+        del kernel, eigh, rotated
         _scan_columns(source, columns, null, chunk_size, client, fields)
         null_rows.append({"chromosome": label, "h2": null.h2, "sigma2": null.sigma2,
                           "log_likelihood": null.log_likelihood, "method": null.method, "n_snps": int(columns.size)})
     return _result(geno, phen, match, fields, pd.DataFrame(null_rows),
-                   dict(loco=loco, variance=variance, prior_sd=float(prior_sd), kernel_method=kernel_method))
+                   dict(loco=loco, pcs=int(pcs), variance=variance, prior_sd=float(prior_sd),
+                        kernel_method=kernel_method))
 
 
-def _check_options(loco: Any, variance: Any, prior_sd: Any, kernel_method: Any, chunk_size: Any) -> None:
+def _check_options(loco: Any, pcs: Any, variance: Any, prior_sd: Any, kernel_method: Any, chunk_size: Any) -> None:
     if not isinstance(loco, (bool, np.bool_)):
         raise SpecError(f"loco must be True or False, got {loco!r}")
+    if not (isinstance(pcs, (int, np.integer)) and not isinstance(pcs, bool) and pcs >= 0):
+        raise SpecError(f"pcs must be a non-negative integer, got {pcs!r}")
     if variance not in VARIANCE_METHODS:
         raise SpecError(f"variance must be one of {VARIANCE_METHODS}, got {variance!r}")
     if not (isinstance(prior_sd, (int, float)) and np.isfinite(prior_sd) and prior_sd > 0):
@@ -231,13 +244,24 @@ def _kernels(source: ScanGenotypes, loco: bool, method: str) -> Iterator[tuple[s
         yield label, kernels.pop(label), np.flatnonzero(source.chromosomes == label)
 
 
-def _posterior_frame(phen: _Phenotypes, match: SampleMatch, source: ScanGenotypes) -> tuple[pd.DataFrame, str]:
-    frame = phen.frame.iloc[match.data_rows].reset_index(drop=True)
-    name = "gwas_id"
+def _unused(frame: pd.DataFrame, name: str) -> str:
     while name in frame.columns:
         name += "_"
+    return name
+
+
+def _posterior_frame(phen: _Phenotypes, match: SampleMatch, source: ScanGenotypes,
+                     pc: np.ndarray) -> tuple[pd.DataFrame, str, str]:
+    """The analysed rows with an id column (and PC columns) for the Bayesian null model."""
+    frame = phen.frame.iloc[match.data_rows].reset_index(drop=True)
+    name = _unused(frame, "gwas_id")
     frame[name] = source.ids
-    return frame, name
+    fixed = phen.fixed
+    for k in range(pc.shape[1]):
+        column = _unused(frame, f"gwas_pc{k + 1}")
+        frame[column] = pc[:, k]
+        fixed += f" + {column}"
+    return frame, name, fixed
 
 
 def _pieces(columns: np.ndarray, chunk_size: int) -> list[slice | np.ndarray]:

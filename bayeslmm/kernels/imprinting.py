@@ -29,6 +29,14 @@ class ParentOfOrigin(NamedTuple):
         ``Am``: IBD probabilities between the maternally inherited gametes.
     paternal : Kernel
         ``Ap``: IBD probabilities between the paternally inherited gametes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ped = pd.DataFrame({"id": ["s", "d", "o"], "sire": [None, None, "s"], "dam": [None, None, "d"]})
+    >>> pair = parent_of_origin(ped)
+    >>> pair.maternal.name, pair.paternal.name
+    ('Am', 'Ap')
     """
 
     maternal: Kernel

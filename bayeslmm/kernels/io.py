@@ -60,6 +60,15 @@ def read_matrix(path: str | os.PathLike[str], ids: Any = None, name: str | None 
     Returns
     -------
     Kernel
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> from bayeslmm.kernels import Kernel, write_matrix
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "K.csv"
+    >>> _ = write_matrix(Kernel(np.array([[2.0, 1.0], [1.0, 2.0]]), ids=["a", "b"]), path)
+    >>> read_matrix(path).ids.tolist()
+    ['a', 'b']
     """
     p = Path(path)
     if not p.is_file():
@@ -100,7 +109,16 @@ def read_matrix(path: str | os.PathLike[str], ids: Any = None, name: str | None 
 
 
 def write_matrix(kernel: Kernel, path: str | os.PathLike[str]) -> Path:
-    """Write a kernel's matrix: ``.csv`` with ids in index and header, or ``.npy`` + ``.ids``."""
+    """Write a kernel's matrix: ``.csv`` with ids in index and header, or ``.npy`` + ``.ids``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> from bayeslmm.kernels import Kernel
+    >>> K = Kernel(np.eye(2), ids=["a", "b"])
+    >>> write_matrix(K, pathlib.Path(tempfile.mkdtemp()) / "K.npy").suffix   # and K.ids next to it
+    '.npy'
+    """
     p = Path(path)
     if p.suffix.lower() == ".npy":
         np.save(p, kernel.matrix)

@@ -49,6 +49,14 @@ def hadamard(
     row-wise Kronecker product :math:`W_{i\\cdot} = W_{1,i\\cdot} \\otimes W_{2,i\\cdot}`
     is kept as the factor of the product: :math:`(W_1 W_1^\\top) \\circ (W_2 W_2^\\top)
     = W W^\\top`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bayeslmm.kernels import Kernel
+    >>> K = Kernel(np.array([[1.0, 0.5], [0.5, 1.0]]), ids=["a", "b"])
+    >>> hadamard(K, K).matrix.tolist()
+    [[1.0, 0.25], [0.25, 1.0]]
     """
     for arg, which in ((K1, "K1"), (K2, "K2")):
         if not isinstance(arg, Kernel):
@@ -124,6 +132,14 @@ def loco(
     :math:`G_{-c} = (\\sum_k C_k - C_c) / (\\sum_k s_k - s_c)`. The total costs one pass
     over the markers (n² m flops) instead of one per chromosome; allele frequencies are
     those of all samples, as in the whole-genome GRM.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> genotypes = np.array([[0, 1, 2, 1], [1, 1, 0, 2], [2, 0, 1, 1]])
+    >>> kernels = loco(genotypes, chromosomes=[1, 1, 2, 2])
+    >>> sorted(kernels), kernels["1"].name
+    (['1', '2'], 'loco_1')
     """
     source = open_genotypes(genotypes, ids)
     if chromosomes is None:

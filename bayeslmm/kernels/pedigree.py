@@ -33,6 +33,14 @@ class PedigreeInverse:
         Row/column ids (parents before offspring).
     inbreeding : numpy.ndarray, shape (n,)
         Inbreeding coefficients F, aligned with ``ids``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ped = pd.DataFrame({"id": ["s", "d", "o"], "sire": [None, None, "s"], "dam": [None, None, "d"]})
+    >>> inv = pedigree(ped, inverse=True)
+    >>> inv.matrix.toarray().tolist()
+    [[1.5, 0.5, -1.0], [0.5, 1.5, -1.0], [-1.0, -1.0, 2.0]]
     """
 
     matrix: sp.csr_matrix
@@ -413,6 +421,13 @@ def inbreeding(
     -------
     pandas.Series
         F indexed by normalized id, parents before offspring.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ped = pd.DataFrame({"id": ["s", "d", "o", "x"], "sire": [None, None, "s", "o"], "dam": [None, None, "d", "d"]})
+    >>> inbreeding(ped).tolist()              # x: son o mated back to his mother d
+    [0.0, 0.0, 0.0, 0.25]
     """
     parsed = _parse(ped, id, sire, dam, unknown)
     return pd.Series(_inbreeding_sparse(parsed), index=parsed.ids, name="F")

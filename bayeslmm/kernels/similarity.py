@@ -75,6 +75,14 @@ def microbiome(
     p < n. Bray-Curtis on relative abundances,
     :math:`d_{ij} = \\sum_k |a_{ik} - a_{jk}| / \\sum_k (a_{ik} + a_{jk})`, becomes
     :math:`K = -\\tfrac12 J D^2 J`; its negative eigenvalues are handled by ``psd``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> counts = pd.DataFrame({"t1": [10, 0, 5], "t2": [3, 8, 5], "t3": [1, 1, 20]}, index=["a", "b", "c"])
+    >>> M = microbiome(counts)
+    >>> M.n, M.ids.tolist(), round(float(M.matrix.diagonal().mean()), 6)
+    (3, ['a', 'b', 'c'], 1.0)
     """
     if method not in MICROBIOME_METHODS:
         raise KernelError(f"method must be one of {MICROBIOME_METHODS}, got {method!r}")
@@ -149,6 +157,13 @@ def methylation(
     each probe is centred and divided by its standard deviation across samples, constant
     probes are dropped, and :math:`K = Z Z^\\top / p` (PSD by construction; Z kept as the
     factor when p < n).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> beta = pd.DataFrame([[0.2, 0.8, 0.5], [0.3, 0.7, 0.4], [0.9, 0.1, 0.5]], index=["a", "b", "c"])
+    >>> methylation(beta).matrix.shape
+    (3, 3)
     """
     if kind not in METHYLATION_KINDS:
         raise KernelError(f"kind must be one of {METHYLATION_KINDS}, got {kind!r}")

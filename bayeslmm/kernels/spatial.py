@@ -88,6 +88,14 @@ def spatial(
     :math:`(1 + \\sqrt5 r + \\tfrac53 r^2) e^{-\\sqrt5 r}`; Gaussian :math:`e^{-r^2/2}`.
     All are positive definite for Euclidean distance in any dimension; on the sphere the
     exponential stays valid with great-circle distance, the others are checked.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> coords = pd.DataFrame({"x": [0.0, 1.0, 3.0], "y": [0.0, 0.0, 0.0]}, index=["s1", "s2", "s3"])
+    >>> S = spatial(coords, cov="exponential", lengthscale=1.0)
+    >>> S.matrix[0].round(4).tolist()          # exp(-d / lengthscale)
+    [1.0, 0.3679, 0.0498]
     """
     if cov not in COVARIANCES:
         raise KernelError(f"cov must be one of {COVARIANCES}, got {cov!r}")

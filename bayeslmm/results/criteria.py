@@ -145,7 +145,8 @@ def pointwise_draws(fit: Any, kind: str, max_draws: int | None) -> PointwiseDraw
         if kind == "marginal":
             cache[key] = marginal_loglik(fit.spec, fit.idata, max_draws=max_draws)
         else:
-            cache[key] = conditional_loglik(fit.spec, fit.idata, fit.effect_draws)
+            cache[key] = conditional_loglik(fit.spec, fit.idata,
+                                            lambda: fit.predict(kind="mean", return_draws=True))
     return cache[key]
 
 

@@ -45,7 +45,7 @@ def draw_subset(total: int, wanted: int | None) -> np.ndarray:
 
 
 def effect_draw_budget(spec: ModelSpec, term: GroupTerm, total: int, max_draws: int | None) -> int:
-    """How many draws of a marginalised term to compute: fewer when the kernel is large.
+    r"""How many draws of a marginalised term to compute: fewer when the kernel is large.
 
     Each conditional draw costs :math:`O(Nn)` (N kernel ids, n rows); the budget keeps the
     total near :math:`4 \cdot 10^{10}` operations, never below 100 draws.
@@ -100,7 +100,7 @@ def _other_offsets(spec: ModelSpec, idata: Any, strategy: str, main: GroupTerm, 
 
 def spectral_conditional_draws(spec: ModelSpec, idata: Any, term: GroupTerm, picks: np.ndarray,
                                offsets: np.ndarray | None, seed: int) -> np.ndarray:
-    """Exact draws of a spectrally integrated kernel effect for every kernel id.
+    r"""Exact draws of a spectrally integrated kernel effect for every kernel id.
 
     Notes
     -----

@@ -20,6 +20,7 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from threadpoolctl import threadpool_limits
 
 from ..errors import SpecError
 from ..spec.model_spec import ModelSpec
@@ -44,6 +45,11 @@ LOO_FLOP_BUDGET = 5e10
 
 MIN_LOO_DRAWS = 400
 """Fewest draws kept when the budget forces thinning (PSIS needs a few hundred draws)."""
+
+SINGLE_THREAD_MAX = 1500
+"""Blocks up to this size are factorised with single-threaded BLAS: threads gain little on
+them and lose badly when cores are shared (measured at n = 300 on 2 busy cores: 7 ms per
+draw with one thread, 117 ms with two)."""
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 _CHUNK = 256
@@ -94,15 +100,18 @@ def normal_loo_from_cov(V: np.ndarray, r: np.ndarray) -> np.ndarray:
     :math:`y_i` given the rest is :math:`N(y_i - g_i / c_{ii}, 1 / c_{ii})`, so
     :math:`\\log p(y_i \\mid y_{-i}) = -\\tfrac12 \\log 2\\pi + \\tfrac12 \\log c_{ii} -
     \\tfrac12 g_i^2 / c_{ii}` (Sundararajan and Keerthi 2001; Bürkner, Gabry and Vehtari
-    2021). One Cholesky factorisation and inverse: :math:`O(m^3)`.
+    2021). With :math:`V = LL'`: :math:`c_{ii} = \\sum_k (L^{-1})_{ki}^2` and
+    :math:`g = L^{-T}(L^{-1} r)`; one Cholesky factorisation and triangular inverse,
+    :math:`\\tfrac23 m^3` operations.
     """
     if V.ndim == 2:
-        factor = sla.cho_factor(V, lower=True, check_finite=False)
-        g = sla.cho_solve(factor, r, check_finite=False)
-        inv, info = sla.lapack.dpotri(factor[0], lower=1)
+        L = sla.cholesky(V, lower=True, check_finite=False)
+        L_inv, info = sla.lapack.dtrtri(L, lower=1)
         if info != 0:
-            raise np.linalg.LinAlgError(f"dpotri failed with info {info}")
-        return _loo_terms(g, np.diag(inv).copy())
+            raise np.linalg.LinAlgError(f"triangular inverse failed (LAPACK info {info})")
+        L_inv = np.tril(L_inv)
+        h = L_inv @ r
+        return _loo_terms(L_inv.T @ h, np.einsum("ki,ki->i", L_inv, L_inv))
     inv = np.linalg.inv(V)
     g = np.einsum("bij,bj->bi", inv, r)
     c = np.einsum("bii->bi", inv)
@@ -158,7 +167,7 @@ def normal_loo_from_eigh(vectors: np.ndarray, values: np.ndarray, s2: np.ndarray
 def _eigen_path(spec: ModelSpec) -> bool:
     """One kernel intercept term with at most one record per id, nothing else random, one
     residual sd."""
-    if len(spec.terms) != 1 or spec.sigma is not None:
+    if len(spec.terms) != 1 or spec.sigma is not None or spec.gp_terms:
         return False
     t = spec.terms[0]
     if t.kernel is None or not t.is_intercept_only or not np.all(t.Z == 1.0):
@@ -170,10 +179,10 @@ def _blocks(spec: ModelSpec) -> list[np.ndarray]:
     """Row sets with independent marginal covariance, grouped by size: ``(B, m)`` index arrays.
 
     Rows sharing a level of any iid term are dependent (connected components of the
-    row-level graph); any kernel term joins all rows into one block.
+    row-level graph); any kernel or ``gp()`` term joins all rows into one block.
     """
     n = spec.n
-    if any(t.kernel is not None for t in spec.terms):
+    if spec.gp_terms or any(t.kernel is not None for t in spec.terms):
         return [np.arange(n)[None, :]]
     rows, cols, offset = [], [], n
     for t in spec.terms:
@@ -256,11 +265,13 @@ def marginal_loglik(spec: ModelSpec, idata: Any, max_draws: int | None = None) -
     :math:`V_s = \\sum_t Z_t(\\Sigma_{t,s} \\otimes K_t)Z_t' + D_s` (:math:`D_s` the residual
     variances, :math:`\\sigma_s^2 I` without a sigma formula) and
     :math:`r_s = y - X b_s` per draw, then :func:`normal_loo_from_cov`. The covariance is
-    handled in the cheapest exact way: through the kernel's cached eigendecomposition when
-    the model has one kernel intercept term with one record per id and no other random
-    term (:math:`O(n^2)` per draw); block by block when only iid terms are present (rows
-    that share no level are independent); as one dense :math:`n \\times n` matrix otherwise
-    (:math:`O(n^3)` per draw).
+    handled in the cheapest exact way: through the cached eigendecomposition of the kernel on
+    the data rows when the model has one kernel intercept term with at most one record per
+    id, no other random term and one residual sd (:math:`O(nk)` per draw, vectorised over
+    draws); block by block when only iid terms are present (rows that share no level are
+    independent, :math:`O(\\sum_b m_b^3)`); as one dense :math:`n \\times n` matrix otherwise,
+    ``gp()`` fields included (:math:`O(n^3)` per draw, single-threaded BLAS up to
+    :data:`SINGLE_THREAD_MAX` rows).
     """
     if not spec.family.marginalisable:
         raise SpecError(
@@ -285,50 +296,86 @@ def marginal_loglik(spec: ModelSpec, idata: Any, max_draws: int | None = None) -
     picks = thinned_draws(chains, draws, _auto_keep(total, float(cost), max_draws))
     R = spec.y[None, :] - _fixed_part(spec, idata, picks)
     factors = [term_factor_draws(spec, idata, t)[picks] for t in spec.terms]
+    fields = _field_covariances(spec, idata, picks)
     values = np.empty((len(picks), spec.n))
-    for idx in blocks:
-        Zs = [t.Z[idx] for t in spec.terms]
-        Gs = [_row_cov_blocks(spec, t, idx) for t in spec.terms]
-        eye = np.eye(idx.shape[1])
-        for s in range(len(picks)):
-            V = sigma2_all[picks[s]][idx][:, :, None] * eye
-            for Z, G, F in zip(Zs, Gs, factors):
-                ZS = Z @ (F[s] @ F[s].T)
-                V = V + np.einsum("bmq,bkq->bmk", ZS, Z) * G
-            if V.shape[0] == 1:
-                values[s, idx[0]] = normal_loo_from_cov(V[0], R[s, idx[0]])
-            else:
-                values[s, idx] = normal_loo_from_cov(V, R[s][idx])
+    largest = max(b.shape[1] for b in blocks)
+    with threadpool_limits(limits=1 if largest <= SINGLE_THREAD_MAX else None, user_api="blas"):
+        _fill_blocks(spec, blocks, factors, fields, sigma2_all[picks], R, values)
     method = "dense" if len(blocks) == 1 and blocks[0].shape[0] == 1 else "block-diagonal"
     return PointwiseDraws(values, picks, "marginal", method)
 
 
+def _fill_blocks(spec: ModelSpec, blocks: list[np.ndarray], factors: list[np.ndarray],
+                 fields: list[Callable[[int], np.ndarray]], sigma2: np.ndarray, R: np.ndarray,
+                 values: np.ndarray) -> None:
+    """Assemble each block's covariance per draw and write its LOO densities into ``values``."""
+    for idx in blocks:
+        Zs = [t.Z[idx] for t in spec.terms]
+        Gs = [_row_cov_blocks(spec, t, idx) for t in spec.terms]
+        eye = np.eye(idx.shape[1])
+        for s in range(R.shape[0]):
+            V = sigma2[s][idx][:, :, None] * eye
+            for Z, G, F in zip(Zs, Gs, factors):
+                ZS = Z @ (F[s] @ F[s].T)
+                V = V + np.einsum("bmq,bkq->bmk", ZS, Z) * G
+            for field_cov in fields:  # gp() terms: one block of all rows
+                V = V + field_cov(s)[None]
+            if V.shape[0] == 1:
+                values[s, idx[0]] = normal_loo_from_cov(V[0], R[s, idx[0]])
+            else:
+                values[s, idx] = normal_loo_from_cov(V, R[s][idx])
+
+
+def _field_covariances(spec: ModelSpec, idata: Any, picks: np.ndarray) -> list[Callable[[int], np.ndarray]]:
+    """Per ``gp()`` term, draw -> its covariance at the data rows (exact, or the HSGP
+    approximation the model used), :math:`s^2 k_\\ell(x_i, x_j)`."""
+    if not spec.gp_terms:
+        return []
+    from .gp_predict import field_correlation
+
+    sd = azb.draws(idata, "sd")[picks]
+    out = []
+    for g in spec.gp_terms:
+        ls = azb.draws(idata, f"ls_{g.key}")[picks]
+        amp = sd[:, spec.components.index(g.label)]
+
+        def cov(s: int, g=g, ls=ls, amp=amp) -> np.ndarray:
+            return amp[s] ** 2 * field_correlation(spec, g, g.coords, g.by_design, g.coords, g.by_design, ls[s])
+
+        out.append(cov)
+    return out
+
+
 # -- conditional ---------------------------------------------------------------------------------
 def _stored_is_conditional(spec: ModelSpec, idata: Any) -> bool:
-    """Whether ``log_likelihood["y"]`` holds one density per observation given the effects."""
+    """Whether ``log_likelihood["y"]`` holds one density per observation given the effects:
+    every random term (and ``gp()`` field) was sampled, and ``y`` was observed row by row."""
     post = idata.posterior
     latent = all(f"u_{t.key}" in post or f"z_{t.key}" in post for t in spec.terms)
+    latent = latent and all(any(f"{p}_{g.key}" in post for p in ("f", "beta", "z")) for g in spec.gp_terms)
     if not latent or "log_likelihood" not in idata.groups() or "y" not in idata.log_likelihood:
         return False
     return idata.log_likelihood["y"].shape[2:] == (spec.n,)
 
 
-def conditional_loglik(spec: ModelSpec, idata: Any, effect_draws: Callable[[GroupTerm], np.ndarray]) -> PointwiseDraws:
+def conditional_loglik(spec: ModelSpec, idata: Any, mean_draws: Callable[[], np.ndarray]) -> PointwiseDraws:
     """:math:`\\log p(y_i \\mid \\theta_s, u_s)` for every observation and draw.
 
     Parameters
     ----------
-    effect_draws
-        ``term -> (S', J, q)`` random-effect draws (``Fit.effect_draws``), used when the
-        stored log-likelihood is not pointwise given the effects (marginal strategies).
+    mean_draws
+        Returns ``(S', n)`` draws of the mean at the fitted rows given the random effects
+        (``Fit.predict(kind="mean", return_draws=True)``), at the positions
+        :func:`~bayeslmm.results.effects.draw_subset` gives for ``S'``. Called only when the
+        stored log-likelihood is not pointwise given the effects.
 
     Notes
     -----
     Latent strategies store this density (``log_likelihood`` group). Marginal strategies
     store the density of the whole vector (or of rotated components), so for a Gaussian
     family it is recomputed as :math:`N(y_i \\mid x_i b_s + \\sum_t z_{ti} u_{t,j(i),s},
-    \\sigma_s^2)` from effects drawn from :math:`p(u \\mid y, \\theta_s)`; these may be a
-    subset of the draws (``picks``).
+    \\sigma_{is}^2)` with effects drawn after sampling from :math:`p(u \\mid y, \\theta_s)`;
+    these may be a subset of the draws (``picks``).
     """
     chains, draws = _shape(idata)
     total = chains * draws
@@ -339,17 +386,9 @@ def conditional_loglik(spec: ModelSpec, idata: Any, effect_draws: Callable[[Grou
         raise SpecError(
             f"no pointwise log-likelihood given the random effects is stored for this {spec.family.name!r} fit"
         )
-    us = {t.key: effect_draws(t) for t in spec.terms}
-    picks = draw_subset(total, min([u.shape[0] for u in us.values()], default=total))
-    eta = _fixed_part(spec, idata, picks)
-    for t in spec.terms:
-        u = us[t.key]
-        if u.shape[0] == total:
-            u = u[picks]
-        elif u.shape[0] != len(picks):
-            raise SpecError(f"effect draws of {t.group!r} have {u.shape[0]} rows, expected {total} or {len(picks)}")
-        eta = eta + np.einsum("snq,nq->sn", u[:, t.index], t.Z)
+    mean = np.asarray(mean_draws(), dtype=float)
+    picks = draw_subset(total, mean.shape[0])
     sigma = residual_sd_draws(spec, idata)[picks]
-    z = (spec.y[None, :] - eta) / sigma
+    z = (spec.y[None, :] - mean) / sigma
     values = -0.5 * _LOG_2PI - np.log(sigma) - 0.5 * z**2
     return PointwiseDraws(values, picks, "conditional", "effect draws")

@@ -20,7 +20,8 @@ def fake_posterior(spec, chains: int = 2, draws: int = 3, seed: int = 0):
     shape = (chains, draws)
     tau = spec.y_scale * rng.uniform(0.5, 1.5, size=shape)
     prop = rng.dirichlet(np.ones(K), size=shape)
-    x_scale = np.concatenate([t.x_scale for t in spec.terms] + ([np.ones(1)] if spec.family.has_residual else []))
+    x_scale = np.concatenate([t.x_scale for t in spec.terms] + [np.atleast_1d(g.x_scale) for g in spec.gp_terms]
+                             + ([np.ones(1)] if spec.family.has_residual else []))
     sd = np.sqrt(prop) * tau[..., None] / x_scale
     b = spec.y_center * (spec.X.mean(axis=0) > 0) + rng.normal(0, 0.3 * spec.y_scale, size=shape + (spec.X.shape[1],))
     post = {
@@ -36,6 +37,8 @@ def fake_posterior(spec, chains: int = 2, draws: int = 3, seed: int = 0):
             r = rng.uniform(-0.8, 0.8, size=shape)
             corr[..., 0, 1] = corr[..., 1, 0] = r
             post[f"corr_{t.key}"] = (("chain", "draw", f"{t.key}_c1", f"{t.key}_c2"), corr)
+    for g in spec.gp_terms:
+        post[f"ls_{g.key}"] = (("chain", "draw"), rng.uniform(1.0, 4.0, size=shape))
     ds = xr.Dataset(post, coords={"chain": np.arange(chains), "draw": np.arange(draws)})
     return azb.from_groups({"posterior": ds})
 
@@ -66,6 +69,12 @@ def brute_force_loo(spec, idata) -> np.ndarray:
                 for c in range(q):
                     M[i, t.index[i] * q + c] = t.Z[i, c]
             V += M @ np.kron(K, Sigma) @ M.T
+        for g in spec.gp_terms:  # the field's covariance at the rows, as the model defines it
+            from bayeslmm.results.gp_predict import field_correlation
+
+            amp = sd[s, spec.components.index(g.label)]
+            ls = post[f"ls_{g.key}"].values.reshape(-1)[s]
+            V += amp**2 * field_correlation(spec, g, g.coords, g.by_design, g.coords, g.by_design, ls)
         mu = spec.X @ b[s]
         for i in range(n):
             o = np.delete(np.arange(n), i)

@@ -90,6 +90,15 @@ def _brute_with_sigma(spec, idata, sigma_rows):
     return out
 
 
+@pytest.mark.parametrize("approx", ["exact", "hsgp"])
+def test_gp_field_joins_one_dense_block(approx):
+    rng = np.random.default_rng(6)
+    df = pd.DataFrame({"lon": rng.uniform(0, 10, 50), "lat": rng.uniform(0, 10, 50),
+                       "g": rng.integers(0, 5, 50).astype(str)})
+    df["y"] = np.sin(df["lon"]) + rng.normal(size=50)
+    _check(build_spec(f"y ~ 1 + (1 | g) + gp(lon, lat, approx='{approx}')", df), "dense", seed=6)
+
+
 # -- kernel models ------------------------------------------------------------------------------
 def _kernel_data(n: int, markers: int, seed: int, rows: np.ndarray | None = None):
     geno = bl.datasets.genotypes(n, markers, seed=seed)
@@ -163,11 +172,12 @@ def test_conditional_from_effect_draws_is_gaussian_density(sleep):
     spec = build_spec("Reaction ~ Days + (1 | Subject)", sleep)
     idata = fake_posterior(spec)
     u = np.random.default_rng(1).normal(0, 20, size=(6, spec.terms[0].n_levels, 1))
-    pw = conditional_loglik(spec, idata, lambda t: u)
-    assert pw.method == "effect draws"
     b = idata.posterior["b"].values.reshape(6, -1)
     sigma = idata.posterior["sd"].values.reshape(6, -1)[:, -1]
+    mean = b @ spec.X.T + u[:, spec.terms[0].index, 0]
+    pw = conditional_loglik(spec, idata, lambda: mean[::2])  # effects drawn at a subset of 3 draws
+    assert pw.method == "effect draws" and list(pw.picks) == [0, 2, 5]
     from scipy.stats import norm
 
-    mean = b @ spec.X.T + u[:, spec.terms[0].index, 0]
-    np.testing.assert_allclose(pw.values, norm.logpdf(spec.y, mean, sigma[:, None]), rtol=1e-12)
+    expected = norm.logpdf(spec.y, mean[::2], sigma[[0, 2, 5], None])
+    np.testing.assert_allclose(pw.values, expected, rtol=1e-12)

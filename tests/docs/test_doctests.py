@@ -10,7 +10,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import inspect
-import pkgutil
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -19,7 +19,13 @@ import bayeslmm
 
 matplotlib.use("Agg")
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(bayeslmm.__path__, "bayeslmm."))
+PACKAGE = Path(bayeslmm.__file__).parent
+# every module file, also in folders without __init__.py (namespace packages, which
+# pkgutil.walk_packages skips)
+MODULES = sorted(
+    ".".join(("bayeslmm",) + p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+    for p in PACKAGE.rglob("*.py")
+)
 PUBLIC = ("bayeslmm", "bayeslmm.kernels", "bayeslmm.datasets", "bayeslmm.gwas", "bayeslmm.transforms")
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import FAMILIES
+from helpers_families import FAMILIES
 from scipy import special, stats
 
 import bayeslmm as bl
@@ -100,8 +100,8 @@ def test_sigma_design_reference_and_numeric(sim):
     assert np.allclose(new, spec.sigma.W[:4])
 
 
-def test_family_priors():
-    df, _ = __import__("conftest").simulate()
+def test_family_priors(sim):
+    df, _ = sim
     t = bl.Model("yt ~ x + (1 | g)", df, family="student_t").priors
     assert t["nu"].dist == "Gamma" and t["nu"].params == {"alpha": 2.0, "beta": 0.1}
     nb = bl.Model("yc ~ x + (1 | g)", df, family="negativebinomial").priors

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import TIGHT, prior_fit
+from helpers_families import TIGHT, prior_fit
 
 import bayeslmm as bl
 

@@ -34,29 +34,24 @@ def _draws(fit) -> np.ndarray:
 
 
 @pytest.mark.slow
-def test_nutpie_seed_reproducible_and_recorded(model: bl.Model) -> None:
-    first = model.fit(seed=None, sampler="nutpie", **SMALL)
-    seed = first.idata.attrs["seed"]
-    assert isinstance(seed, int) and first.idata.attrs["sampler"] == "nutpie"
-    again = model.fit(seed=seed, sampler="nutpie", **SMALL)
+def test_auto_nutpie_seed_recorded_reproducible_with_log_likelihood(model: bl.Model) -> None:
+    first = model.fit(seed=None, sampler="auto", **SMALL)
+    attrs = first.idata.attrs
+    assert attrs["sampler"] == ("nutpie" if importlib.util.find_spec("nutpie") else "pymc")
+    seed = attrs["seed"]
+    assert isinstance(seed, int)
+    for key in ("bayeslmm_version", "formula", "strategy", "draws", "tune", "chains", "created_at"):
+        assert key in attrs, key
+    groups = set(first.idata.groups())
+    assert {"posterior", "sample_stats", "log_likelihood", "observed_data"} <= groups
+    ll = first.idata.log_likelihood["y"]
+    assert ll.shape == (2, 100, model.spec.n) and np.all(np.isfinite(ll.values))
+    np.testing.assert_array_equal(first.idata.observed_data["y"].values, model.spec.y)
+
+    again = model.fit(seed=seed, sampler="nutpie", **SMALL)  # the recorded seed reproduces the draws
     np.testing.assert_array_equal(_draws(first), _draws(again))
     other = model.fit(seed=seed + 1, sampler="nutpie", **SMALL)
     assert not np.array_equal(_draws(first), _draws(other))
-
-
-@pytest.mark.slow
-def test_auto_is_nutpie_and_stores_log_likelihood(model: bl.Model) -> None:
-    fit = model.fit(seed=3, sampler="auto", **SMALL)
-    assert fit.idata.attrs["sampler"] == ("nutpie" if importlib.util.find_spec("nutpie") else "pymc")
-    groups = set(fit.idata.groups())
-    assert {"posterior", "sample_stats", "log_likelihood", "observed_data"} <= groups
-    ll = fit.idata.log_likelihood["y"]
-    assert ll.shape == (2, 100, model.spec.n)
-    assert np.all(np.isfinite(ll.values))
-    np.testing.assert_array_equal(fit.idata.observed_data["y"].values, model.spec.y)
-    attrs = fit.idata.attrs
-    for key in ("bayeslmm_version", "formula", "strategy", "seed", "draws", "tune", "chains", "created_at"):
-        assert key in attrs, key
 
 
 @pytest.mark.slow

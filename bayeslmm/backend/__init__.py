@@ -1,0 +1,1 @@
+"""Likelihood strategies: one module per strategy, each with build(spec) -> pm.Model; choose.py picks one."""

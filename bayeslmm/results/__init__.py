@@ -1,0 +1,1 @@
+"""Posterior results: the Fit object, tables, predictions, diagnostics, criteria, plots, reports and I/O."""

@@ -1,0 +1,1 @@
+"""Model specification without PyMC: formula parsing, design matrices, kernels alignment, priors (ModelSpec)."""
