@@ -34,7 +34,7 @@ def demo_spec(n: int = DEMO_N, seed: int = 2024) -> dict[str, Any]:
 
     ``n`` individuals with 1,000 markers and 100 taxa, ``h² = 0.4``, ``m² = 0.2``
     (:func:`bayeslmm.datasets.heritability`), model
-    ``y ~ x + (1 | gr(id, cov=G)) + (1 | gr(id, cov=M))``, 4 chains x 500 draws. ``n = 600``
+    ``y ~ x + (1 | gr(id, cov=G)) + (1 | gr(id, cov=M))``, 4 chains x 1000 draws. ``n = 600``
     keeps the whole run (simulation, kernels, compile, sampling, report) under 2 minutes
     on 2 cores; the time is measured in ``docs/benchmarks.md``.
     """
@@ -47,7 +47,7 @@ def demo_spec(n: int = DEMO_N, seed: int = 2024) -> dict[str, Any]:
                  "quick": {"n": min(n, 150), "m": 300}},
         "model": {"formula": "y ~ x + (1 | gr(id, cov=G)) + (1 | gr(id, cov=M))"},
         "kernels": {"G": {"simulated": "G"}, "M": {"simulated": "M"}},
-        "sampler": {"draws": 500, "tune": 500, "chains": 4, "seed": seed},
+        "sampler": {"draws": 1000, "tune": 500, "chains": 4, "seed": seed},
     }
 
 

@@ -45,6 +45,12 @@ def random_slopes(
     """Longitudinal data ``y ~ t + (t | g)`` with correlated intercepts and slopes.
 
     ``t`` runs 0, 1, ..., ``n_per_group - 1`` within each group; the truth is in ``attrs``.
+
+    Examples
+    --------
+    >>> df = random_slopes(5, 4, sd_slope=0.5, seed=1)
+    >>> df.shape, df.attrs["truth"]["sd_slope"]
+    ((20, 3), 0.5)
     """
     rng = np.random.default_rng(seed)
     cov = np.array([[sd_intercept**2, cor * sd_intercept * sd_slope], [cor * sd_intercept * sd_slope, sd_slope**2]])
@@ -63,6 +69,12 @@ def genotypes(n: int, m: int, *, maf_range: tuple[float, float] = (0.05, 0.5), s
     """Unrelated individuals' 0/1/2 genotypes at ``m`` independent markers (Hardy-Weinberg).
 
     Index: ids ``"i0000"...``; columns ``"snp00000"...``; allele frequencies in ``attrs["freq"]``.
+
+    Examples
+    --------
+    >>> g = genotypes(10, 20, seed=1)
+    >>> g.shape, g.index[0], g.columns[0], sorted(set(g.values.ravel().tolist()))
+    ((10, 20), 'i0000', 'snp00000', [0.0, 1.0, 2.0])
     """
     rng = np.random.default_rng(seed)
     freq = rng.uniform(*maf_range, size=m)
@@ -74,7 +86,14 @@ def genotypes(n: int, m: int, *, maf_range: tuple[float, float] = (0.05, 0.5), s
 
 
 def microbiome_counts(n: int, taxa: int = 100, *, n_clusters: int = 4, depth: int = 5000, seed: int | None = 0) -> pd.DataFrame:
-    """Taxon counts with community structure (clusters of similar samples), multinomial sampling."""
+    """Taxon counts with community structure (clusters of similar samples), multinomial sampling.
+
+    Examples
+    --------
+    >>> counts = microbiome_counts(5, taxa=10, depth=5000, seed=1)
+    >>> counts.shape, counts.sum(axis=1).unique().tolist()
+    ((5, 10), [5000])
+    """
     rng = np.random.default_rng(seed)
     centres = rng.normal(0, 1.5, size=(n_clusters, taxa))
     cluster = rng.integers(0, n_clusters, size=n)
@@ -102,6 +121,12 @@ def heritability(
     ``"M"`` (CLR microbiome kernel) to :class:`~bayeslmm.Kernel` objects. The phenotype is
     ``y = 1 + beta_x x + g + b + e`` with ``g ~ N(0, h2 G)``, ``b ~ N(0, m2 M)``,
     ``e ~ N(0, 1 - h2 - m2)`` (total variance 1 besides ``x``). Truth in ``data.attrs``.
+
+    Examples
+    --------
+    >>> data, kernels = heritability(n=50, m=100, h2=0.5, m2=0.2, seed=1)
+    >>> data.shape, sorted(kernels), data.attrs["truth"]["m2"]
+    ((50, 3), ['G', 'M'], 0.2)
     """
     from .kernels import grm, microbiome
 
@@ -135,6 +160,12 @@ def load_gryphon(path: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The gryphon tutorial data (Wilson et al. 2010) from ``shared/data``.
 
     Returns ``(phenotypes, pedigree)``; raises ``FileNotFoundError`` naming the folder when absent.
+
+    Examples
+    --------
+    >>> phenotypes, ped = load_gryphon()          # doctest: +SKIP
+    >>> phenotypes.shape, ped.shape               # doctest: +SKIP
+    ((1084, 6), (1309, 3))
     """
     from pathlib import Path
 
@@ -181,6 +212,12 @@ def longitudinal_trial(
     Truth (``attrs["truth"]``): ``intercept``, ``month`` (control slope),
     ``month:arm[treated]`` (difference in slopes), ``sd_intercept``, ``sd_slope``, ``cor``,
     ``sigma`` and ``n_missing``.
+
+    Examples
+    --------
+    >>> df = longitudinal_trial(n_patients=10, seed=1)
+    >>> df.shape, df.attrs["truth"]["month:arm[treated]"]
+    ((60, 4), 0.6)
     """
     rng = np.random.default_rng(seed)
     cov = np.array([[sd_intercept**2, cor * sd_intercept * sd_slope], [cor * sd_intercept * sd_slope, sd_slope**2]])
@@ -222,6 +259,12 @@ def rater_reliability(
     Truth: ``icc`` (the reliability of one rating,
     ``sd_subject² / (sd_subject² + sd_rater² + sigma²)``, the share of ``1|subject``),
     ``share_rater``, ``share_residual``, the three sds and ``mean``.
+
+    Examples
+    --------
+    >>> df = rater_reliability(seed=1)
+    >>> list(df.columns), round(df.attrs["truth"]["icc"], 3)
+    (['subject', 'rater', 'score'], 0.59)
     """
     rng = np.random.default_rng(seed)
     s = rng.normal(0, sd_subject, n_subjects)
@@ -262,6 +305,12 @@ def nested_experiment(
 
     Truth: ``intercept``, ``day``, ``day:treatment[treated]``, ``sd_donor``, ``sd_mouse``,
     ``sigma`` and the variance shares ``share_donor``, ``share_mouse``, ``share_residual``.
+
+    Examples
+    --------
+    >>> df = nested_experiment(seed=1)
+    >>> df.shape, list(df.columns)
+    ((288, 5), ['donor', 'mouse', 'treatment', 'day', 'log_volume'])
     """
     rng = np.random.default_rng(seed)
     rows = []
@@ -305,6 +354,12 @@ def animal_model(
     ``ped`` has ``id``, ``sire``, ``dam`` (missing for founders).
     Model: ``weight ~ sex + (1 | gr(animal, cov=A))`` with ``A`` from ``ped``.
     Truth: ``h2``, ``va`` (= h2), ``ve``, ``sex[M]``, ``intercept``.
+
+    Examples
+    --------
+    >>> data, tables = animal_model(n_founders=10, n_generations=2, seed=1)
+    >>> data.shape, int(data["weight"].isna().sum()), list(tables["pedigree"].columns)
+    ((30, 3), 10, ['id', 'sire', 'dam'])
     """
     from .kernels import pedigree
 
@@ -361,6 +416,12 @@ def methylation_trait(
     Returns ``(data, {"genotypes": ..., "methylation": ...})`` (ids as the tables' index);
     model: ``y ~ age + (1 | gr(id, cov=G)) + (1 | gr(id, cov=E))``. Truth: ``h2``, ``e2``
     (the methylation share), ``age``.
+
+    Examples
+    --------
+    >>> data, tables = methylation_trait(n=30, m=50, probes=20, seed=1)
+    >>> data.shape, tables["methylation"].shape, data.attrs["truth"]["e2"]
+    ((30, 3), (30, 20), 0.25)
     """
     from .kernels import grm, methylation
 
@@ -396,6 +457,12 @@ def epistasis(
     Returns ``(data, {"genotypes": ...})``; model:
     ``y ~ 1 + (1 | gr(id, cov=G)) + (1 | gr(id, cov=GG))``. Truth: ``h2_additive``,
     ``h2_epistatic``.
+
+    Examples
+    --------
+    >>> data, tables = epistasis(n=30, m=50, seed=1)
+    >>> data.shape, data.attrs["truth"]["h2_epistatic"]
+    ((30, 2), 0.2)
     """
     from .kernels import grm, hadamard
 
@@ -436,6 +503,12 @@ def reaction_norms(
     variance shares as bayeslmm defines them, ``share_intercept = va_intercept / T``,
     ``share_slope = va_slope var(env) / T``, ``share_residual = sigma² / T`` with
     ``T = va_intercept + va_slope var(env) + sigma²``.
+
+    Examples
+    --------
+    >>> data, tables = reaction_norms(n=20, m=50, seed=1)
+    >>> data.shape, round(data.attrs["truth"]["share_slope"], 4)
+    ((80, 3), 0.1441)
     """
     from .kernels import grm
 
@@ -482,6 +555,12 @@ def heteroscedastic(
 
     Truth: ``sigma_control``, ``sigma_treated``, ``sigma:arm[treated]`` (the log ratio
     ``log(sigma_treated / sigma_control)``), ``sd_site``, ``x``, ``arm[treated]``.
+
+    Examples
+    --------
+    >>> df = heteroscedastic(seed=1)
+    >>> df.shape, round(df.attrs["truth"]["sigma:arm[treated]"], 4)
+    ((360, 4), 0.6931)
     """
     rng = np.random.default_rng(seed)
     n = n_sites * n_per_site
@@ -518,6 +597,12 @@ def binary_trait(
     Returns ``(data, {"genotypes": ...})``; model (family bernoulli, link probit):
     ``disease ~ x + (1 | gr(id, cov=G))``; its latent-scale share of ``G`` estimates ``h2``.
     Truth: ``h2``, ``sd_genetic``, ``x``, ``intercept`` (probit scale), ``prevalence``.
+
+    Examples
+    --------
+    >>> data, tables = binary_trait(n=50, m=100, seed=1)
+    >>> sorted(data["disease"].unique().tolist()), data.attrs["truth"]["h2"]
+    ([0, 1], 0.4)
     """
     from scipy.stats import norm
 
@@ -574,6 +659,12 @@ def monitoring_cohort(
     latest whole month after ``last_visit`` (up to 24 months later) such that, with the true
     parameters, a measurement at it and at every month before it exceeds ``threshold`` with
     probability below 5% (``last_visit + 1`` when none is that safe).
+
+    Examples
+    --------
+    >>> df = monitoring_cohort(n_patients=5, seed=1)
+    >>> int((df["patient"] == "new").sum()), df.attrs["truth"]["oracle_next_visit"]
+    (4, 18.0)
     """
     from scipy.stats import norm
 
@@ -627,6 +718,12 @@ def tumour_growth(
 
     Truth: ``intercept``, ``day``, ``day:treatment[treated]``, ``sd_donor``, ``sd_mouse``,
     ``sigma`` (= ``sigma0``, the residual sd at day 0) and ``sigma:day`` (= ``sigma_growth``).
+
+    Examples
+    --------
+    >>> df = tumour_growth(n_donors=2, seed=1)
+    >>> df.shape, df.attrs["truth"]["sigma:day"]
+    ((96, 5), 0.07)
     """
     rng = np.random.default_rng(seed)
     rows = []
@@ -671,6 +768,12 @@ def eeg_trials(
 
     Truth: ``intercept``, ``drug``, ``rt``, ``sd_intercept``, ``sd_drug``, ``cor``,
     ``sigma`` (placebo) and ``sigma:drug`` (``log(sigma_drug / sigma_placebo)``).
+
+    Examples
+    --------
+    >>> df = eeg_trials(n_subjects=2, n_trials=3, seed=1)
+    >>> df.shape, round(df.attrs["truth"]["sigma:drug"], 4)
+    ((12, 5), 0.4055)
     """
     rng = np.random.default_rng(seed)
     cov = np.array([[sd_intercept**2, cor * sd_intercept * sd_drug], [cor * sd_intercept * sd_drug, sd_drug**2]])
@@ -715,6 +818,12 @@ def practice_effect(
     Truth: ``condition[incongruent]``, ``baseline``, ``learning``, ``rate``, the sds, and
     ``curve``: the mean curve ``baseline - learning (1 - exp(-trial / rate))`` at trials
     1..n_trials (congruent).
+
+    Examples
+    --------
+    >>> df = practice_effect(n_subjects=2, n_trials=5, seed=1)
+    >>> df.shape, [round(v) for v in df.attrs["truth"]["curve"][:2]]
+    ((10, 4), [639, 628])
     """
     rng = np.random.default_rng(seed)
     subject = np.repeat(np.arange(n_subjects), n_trials)
@@ -759,6 +868,12 @@ def classrooms(
     Truth: ``intercept``, ``wave``, the sds and ``cor``, and ``icc_classroom``: the share of
     the variance of a wave-0 score due to classrooms,
     ``sd_classroom² / (sd_classroom² + sd_student² + sigma²)``.
+
+    Examples
+    --------
+    >>> df = classrooms(seed=1)
+    >>> df.shape, round(df.attrs["truth"]["icc_classroom"], 4)
+    ((480, 4), 0.2381)
     """
     rng = np.random.default_rng(seed)
     cov = np.array([[sd_student**2, cor * sd_student * sd_growth], [cor * sd_student * sd_growth, sd_growth**2]])
@@ -800,6 +915,12 @@ def dyads(
 
     Truth: ``intercept``, ``support`` (actor), ``partner_support`` (partner), ``sd_couple``,
     ``sigma``, ``icc_couple`` = ``sd_couple² / (sd_couple² + sigma²)``.
+
+    Examples
+    --------
+    >>> df = dyads(n_couples=3, seed=1)
+    >>> df.shape, df["couple"].nunique()
+    ((6, 5), 3)
     """
     rng = np.random.default_rng(seed)
     cov = np.array([[1.0, support_cor], [support_cor, 1.0]])
@@ -846,7 +967,18 @@ def structured_gwas(
     marker) and ``"positions"``. Truth: ``h2`` (all marker effects: ``h2 + 2
     qtl_variance``), ``h2_polygenic``, ``qtl`` (the two marker names), ``qtl_variance``,
     ``pop[B]``.
+
+    Examples
+    --------
+    >>> data, info = structured_gwas(n=40, n_chromosomes=4, snps_per_chromosome=10, seed=1)
+    >>> data.shape, info["genotypes"].shape, data.attrs["truth"]["qtl"]
+    ((40, 3), (40, 40), ['snp00015', 'snp00035'])
     """
+    if n_chromosomes < 4:
+        from .errors import DataError
+
+        raise DataError(f"structured_gwas puts its QTL on chromosomes 2 and 4: n_chromosomes must be >= 4, "
+                        f"got {n_chromosomes}")
     rng = np.random.default_rng(seed)
     m = n_chromosomes * snps_per_chromosome
     p = rng.uniform(0.1, 0.5, m)
@@ -903,6 +1035,12 @@ def invasive_plasticity(
 
     Truth: ``Intercept``, ``invasive``, ``high_n``, ``invasive:high_n``,
     ``sd_population``, ``sigma``.
+
+    Examples
+    --------
+    >>> df = invasive_plasticity(seed=1)
+    >>> df.shape, df.attrs["truth"]["invasive:high_n"]
+    ((240, 6), 1.5)
     """
     rng = np.random.default_rng(seed)
     rows = []
@@ -942,6 +1080,12 @@ def songbird_aggression(
 
     Truth: ``Intercept``, ``testo_within``, ``testo_mean``, ``sd_bird`` and
     ``repeatability``: the latent-scale share ``sd_bird² / (sd_bird² + pi² / 3)``.
+
+    Examples
+    --------
+    >>> df = songbird_aggression(n_birds=3, n_trials=2, seed=1)
+    >>> df.shape, round(df.attrs["truth"]["repeatability"], 4)
+    ((6, 5), 0.3044)
     """
     rng = np.random.default_rng(seed)
     bird = np.repeat(np.arange(n_birds), n_trials)
@@ -984,6 +1128,12 @@ def peptides(
 
     Truth: ``condition[disease]`` (the log2 fold change), ``sd_peptide``, ``sd_sample``,
     ``sigma``, ``n_missing``.
+
+    Examples
+    --------
+    >>> df = peptides(seed=1)
+    >>> df.shape, df.attrs["truth"]["n_missing"]
+    ((144, 4), 49)
     """
     rng = np.random.default_rng(seed)
     p = rng.normal(0, sd_peptide, n_peptides)
@@ -1028,6 +1178,12 @@ def species_abundance(
     Returns ``(data, coords)``: ``data`` has ``site``, ``x``, ``y``, ``temp``, ``count``;
     ``coords`` has ``x``, ``y`` indexed by site. Truth: ``Intercept``, ``temp``,
     ``sd_spatial``, ``lengthscale``.
+
+    Examples
+    --------
+    >>> data, coords = species_abundance(n_sites=10, seed=1)
+    >>> data.shape, coords.shape
+    ((10, 5), (10, 2))
     """
     from scipy.spatial.distance import pdist, squareform
 
@@ -1079,6 +1235,12 @@ def cross_lagged_panel(
 
     Truth: ``outcome[cog]:tau_lag`` (= ``tau_to_cog``), ``outcome[tau]:cog_lag``
     (= ``cog_to_tau``), ``outcome[tau]:tau_lag``, ``outcome[cog]:cog_lag`` and the sds.
+
+    Examples
+    --------
+    >>> df = cross_lagged_panel(n_subjects=3, n_waves=3, seed=1)
+    >>> df.shape, df.attrs["truth"]["outcome[cog]:tau_lag"]
+    ((12, 8), -0.3)
     """
     rng = np.random.default_rng(seed)
     cov = np.array([[sd_tau_subject**2, subject_cor * sd_tau_subject * sd_cog_subject],
@@ -1130,6 +1292,12 @@ def time_varying_eqtl(
 
     Truth: ``Intercept``, ``snp``, ``time``, ``snp:time`` (the change of the eQTL effect per
     day), ``sd_intercept``, ``sd_time``, ``sigma``.
+
+    Examples
+    --------
+    >>> df = time_varying_eqtl(n_donors=3, seed=1)
+    >>> df.shape, df.attrs["truth"]["snp:time"]
+    ((12, 4), 0.25)
     """
     rng = np.random.default_rng(seed)
     snp = rng.binomial(2, maf, n_donors)
@@ -1176,6 +1344,12 @@ def imprinting(
     ``y ~ 1 + (1 | gr(id, cov=Ap)) + (1 | gr(id, cov=Am))``. Truth: the variances and their
     shares ``share_paternal``, ``share_maternal``, ``share_residual`` (of their sum) and
     ``imprinting_variance`` = ``var_paternal - var_maternal`` (positive: paternal expression).
+
+    Examples
+    --------
+    >>> data, tables = imprinting(n_sires=2, n_dams=4, n_generations=1, seed=1)
+    >>> data.shape, tables["pedigree"].shape, data.attrs["truth"]["share_paternal"]
+    ((22, 3), (22, 3), 0.35)
     """
     from .kernels import parent_of_origin
 

@@ -25,6 +25,8 @@ warnings.filterwarnings("ignore")
 
 R_SCRIPT = r"""
 suppressMessages({library(brms); library(posterior)})
+# Debian's r-cran-bh ships Boost in /usr/include, where rstan does not look by default
+if (!file.exists(rstan::rstan_options("boost_lib"))) rstan::rstan_options(boost_lib = "/usr/include")
 args <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(file.path(args[1], "data.csv")); K <- as.matrix(read.csv(file.path(args[1], "K.csv"), row.names = 1))
 colnames(K) <- rownames(K) <- d$id

@@ -52,7 +52,7 @@ def save(fig, name):
 
 
 # %%
-data, tables = bl.datasets.reaction_norms(seed=14)
+data, tables = bl.datasets.reaction_norms(seed=20)
 truth = data.attrs["truth"]
 G = bl.kernels.grm(tables["genotypes"])
 model = bl.Model("y ~ env + (1 + env | gr(id, cov=G))", data, kernels={"G": G})

@@ -54,6 +54,13 @@ def qq_plot(p: Any, *, lambda_gc: float | None = None, ax: Axes | None = None, t
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = qq_plot(np.random.default_rng(0).uniform(size=1000))
+    >>> fig.axes[0].get_xlabel()
+    'expected -log10(p)'
     """
     values = np.sort(_pvalues(p))
     m = values.size
@@ -96,6 +103,14 @@ def manhattan_plot(table: pd.DataFrame, *, genome_wide: float = GENOME_WIDE, sug
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> table = pd.DataFrame({"chromosome": ["1"] * 50 + ["2"] * 50, "position": list(range(1, 51)) * 2,
+    ...                       "p": np.random.default_rng(0).uniform(size=100)})
+    >>> [t.get_text() for t in manhattan_plot(table).axes[0].get_xticklabels()]
+    ['1', '2']
     """
     missing = {"chromosome", "position", "p"} - set(table.columns)
     if missing:

@@ -53,6 +53,18 @@ class ScanReport:
         Missing genotype calls (mean-imputed) and SNPs with at least one.
     loco, pcs, variance, prior_sd, kernel_method
         Settings of the scan.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from bayeslmm.gwas import scan
+    >>> rng = np.random.default_rng(2)
+    >>> G = rng.binomial(2, 0.4, size=(80, 50)).astype(float)
+    >>> G[:, 0] = 1.0
+    >>> G[3, 5] = np.nan
+    >>> report = scan(pd.DataFrame({"id": range(80), "y": rng.normal(size=80)}), "y ~ 1", G, loco=False).report
+    >>> report.n_tested, report.n_monomorphic, report.n_missing_genotypes
+    (49, 1, 1)
     """
 
     n_genotyped: int
@@ -110,6 +122,17 @@ class GwasResult:
         SNPs not tested: ``chromosome``, ``position``, ``snp``, ``reason``
         (``"monomorphic"`` or ``"collinear"``).
     report : ScanReport
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from bayeslmm.gwas import scan
+    >>> rng = np.random.default_rng(1)
+    >>> G = rng.binomial(2, 0.4, size=(100, 200))
+    >>> res = scan(pd.DataFrame({"id": range(100), "y": rng.normal(size=100)}), "y ~ 1", G, loco=False)
+    >>> res.table.columns[:4].tolist(), res.null["chromosome"].tolist()
+    (['chromosome', 'position', 'snp', 'beta'], ['all'])
+    >>> fig = res.plot("manhattan")
     """
 
     table: pd.DataFrame

@@ -13,6 +13,17 @@ Two kinds of pointwise density (see :mod:`bayeslmm.results.pointwise`):
   random effects, so leaving :math:`y_i` out keeps its own effect. With one or few
   observations per level the effect's posterior leans on :math:`y_i` and Pareto k is often
   high.
+
+The kind is part of every output: the :class:`Criterion` repr and ``to_frame()``, and the
+``kind`` column and ``attrs`` of :func:`compare`'s table.
+
+For the marginal kind, ``p_loo`` counts the parameters :math:`\\theta` only (the random
+effects are integrated out), and WAIC applies its functional (log mean density minus the
+posterior variance of the log density) to the same leave-one-out-given-:math:`\\theta`
+densities, an estimate of the same quantity as LOO. When the dense per-draw work would
+exceed :data:`~bayeslmm.results.pointwise.LOO_FLOP_BUDGET`, every k-th draw of each chain
+is used (at least :data:`~bayeslmm.results.pointwise.MIN_LOO_DRAWS`); ``n_draws`` in the
+result says how many.
 """
 
 from __future__ import annotations
@@ -173,7 +184,7 @@ def relative_efficiency(spec: ModelSpec, idata: Any) -> float:
     return float(values.mean() / (chains * draws)) if values.size else 1.0
 
 
-def _criterion(fit: Any, method: str, kind: str | None, max_draws: int | None, warn: bool = True) -> Criterion:
+def _criterion(fit: Any, method: str, kind: str | None, max_draws: int | None) -> Criterion:
     if method not in METHODS:
         raise SpecError(f"method must be one of {METHODS}, got {method!r}")
     kind = _resolve_kind(fit.spec, kind)
@@ -181,8 +192,7 @@ def _criterion(fit: Any, method: str, kind: str | None, max_draws: int | None, w
     index = fit.spec.data.index
     reff = relative_efficiency(fit.spec, fit.idata) if method == "loo" else 1.0
     crit = from_pointwise(pw, method, index, reff)
-    if warn:
-        warn_criterion(crit)
+    warn_criterion(crit)
     return crit
 
 
@@ -320,7 +330,12 @@ def compare(fits: Mapping[str, Any], kind: str | None = None, *, ic: str = "loo"
             )
         kind = next(iter(kinds.values()))
     kind = _resolve_kind(next(iter(fits.values())).spec, kind)
-    crits = {name: _criterion(f, ic, kind, max_draws) for name, f in fits.items()}
+    crits = {}
+    for name, f in fits.items():
+        try:
+            crits[name] = _criterion(f, ic, kind, max_draws)
+        except SpecError as err:
+            raise SpecError(f"fit {name!r}: {err}") from None
     table = azb.compare({name: c.elpd_data for name, c in crits.items()}, ic=ic)
     table = table.rename(columns={f"elpd_{ic}": "elpd"})
     table["warning"] = [crits[name].warning for name in table.index]

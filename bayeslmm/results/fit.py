@@ -311,7 +311,7 @@ class Fit:
         ``directory``; return the path of the HTML file.
 
         Keyword arguments go to :func:`bayeslmm.results.report.write_report` (``title``,
-        ``description``, ``truth``, ``labels``, ``prob``).
+        ``description``, ``truth``, ``labels``, ``prob``, ``loo_draws``).
         """
         from .report import write_report
 

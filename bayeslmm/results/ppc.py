@@ -48,8 +48,8 @@ def prior_predictive(model: Any, draws: int = 500, seed: int | None = None) -> A
     Returns
     -------
     arviz.InferenceData
-        ``prior`` (``tau``, ``proportions``, ``sd``, ``b``, correlations; dims
-        ``(chain=1, draw, ...)``), ``prior_predictive`` (``y``: ``(1, draws, n)``) and
+        ``prior`` (``tau``, ``proportions``, ``sd``, ``b``, correlations, and where present
+        ``nu``, ``alpha``, ``b_sigma``, ``gp()`` lengthscales; dims ``(chain=1, draw, ...)``), ``prior_predictive`` (``y``: ``(1, draws, n)``) and
         ``observed_data``.
 
     Notes
@@ -66,8 +66,8 @@ def prior_predictive(model: Any, draws: int = 500, seed: int | None = None) -> A
     if not isinstance(draws, (int, np.integer)) or draws < 1:
         raise SamplingError(f"draws must be a positive integer, got {draws!r}")
     pm_model = model.build() if model.strategy.name == "latent" else latent.build(model.spec)
-    names = [n for n in ("tau", "proportions", "sd", "b", "nu", "alpha") if n in pm_model.named_vars]
-    names += [n for n in pm_model.named_vars if n.startswith("corr_")]
+    names = [n for n in ("tau", "proportions", "sd", "b", "b_sigma", "nu", "alpha") if n in pm_model.named_vars]
+    names += [n for n in pm_model.named_vars if n.startswith(("corr_", "ls_"))]
     with pm_model:
         idata = pm.sample_prior_predictive(draws=int(draws), random_seed=seed, var_names=names + ["y"])
     y = np.asarray(idata.prior["y"].values if "y" in idata.prior else idata.prior_predictive["y"].values)

@@ -59,6 +59,7 @@ nav { margin: 14px 0 6px; font-size: .92em; }
 nav a { margin-right: 14px; color: #2b59c3; text-decoration: none; white-space: nowrap; }
 nav a:hover { text-decoration: underline; }
 table { border-collapse: collapse; margin: 8px 0 14px; font-size: .88em; }
+.scroll { overflow-x: auto; max-width: 100%; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #e6e8ee; text-align: right; vertical-align: top; }
 th { background: #f0f2f6; font-weight: 600; }
 td.text, th.text { text-align: left; }
@@ -124,7 +125,8 @@ def _table(frame: pd.DataFrame, index_name: str | None = None, text_columns: tup
             value = _esc(_fmt(values[i]))
             cells.append(f'<td class="text">{value}</td>' if is_text else f"<td>{value}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (f'<div class="scroll"><table><thead><tr>{"".join(head)}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def _kv(pairs: list[tuple[str, Any]]) -> str:
@@ -188,11 +190,15 @@ def _model_section(fit: Any) -> str:
     return "".join(parts)
 
 
+def _int_if_whole(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else float(value)
+
+
 def _data_section(fit: Any, truth: Mapping[str, Any] | None) -> str:
     spec = fit.spec
     missing = fit.dropped_rows
     pairs = [("rows used", _fmt(missing.n_used)), ("rows given", _fmt(missing.n_input)),
-             ("rows dropped", _esc(missing.describe()))]
+             ("rows dropped", _esc("none" if missing.n_dropped == 0 else missing.describe()))]
     parts = [_kv(pairs)]
     if missing.by_column:
         frame = pd.DataFrame({"missing values": missing.by_column}).rename_axis("column")
@@ -204,7 +210,7 @@ def _data_section(fit: Any, truth: Mapping[str, Any] | None) -> str:
         with_data = int(np.unique(term.index).size)
         rows.append({"term": f"({term.formula.expr} | {term.group})", "levels with data": with_data,
                      "levels in model": int(term.n_levels),
-                     "rows per level (median)": float(np.median(np.bincount(term.index)[np.unique(term.index)]))})
+                     "rows per level (median)": _int_if_whole(np.median(np.bincount(term.index)[np.unique(term.index)]))})
     if rows:
         parts.append("<h3>Grouping</h3>" + _table(pd.DataFrame(rows).set_index("term"), "term"))
         if any(t.kernel for t in spec.terms):
@@ -316,13 +322,13 @@ def _diagnostics_section(fit: Any, fig_dir: Path | None) -> tuple[str, str]:
     return banner, "".join(parts)
 
 
-def _loo_section(fit: Any) -> str:
+def _loo_section(fit: Any, max_draws: int | None) -> str:
     if not hasattr(fit, "loo"):
         return '<p class="missing">LOO not available: this version of bayeslmm has no <code>Fit.loo()</code>.</p>'
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result = fit.loo()
+            result = fit.loo(max_draws=max_draws)
     except Exception as err:  # the report states why LOO is missing instead of failing
         return (f'<p class="missing">LOO not available: {_esc(type(err).__name__)}: {_esc(err)}</p>')
     notes = [str(w.message) for w in caught if "loo" in type(w.message).__name__.lower()
@@ -351,7 +357,9 @@ def _loo_section(fit: Any) -> str:
     for note in notes:
         parts.append(f'<p class="note">{_esc(note)}</p>')
     parts.append('<p class="note">elpd: expected log predictive density of a left-out observation, summed; '
-                 "higher is better when comparing models fitted to the same data.</p>")
+                 "higher is better when comparing models fitted to the same data. "
+                 f"{'The report uses at most ' + str(max_draws) + ' draws (every k-th of each chain); ' if max_draws else ''}"
+                 "<code>fit.loo()</code> computes it from the full posterior.</p>")
     return "".join(parts)
 
 
@@ -389,6 +397,7 @@ def write_report(
     truth: Mapping[str, Any] | None = None,
     labels: Mapping[str, str] | None = None,
     prob: float = 0.94,
+    loo_draws: int | None = 400,
 ) -> Path:
     """Write the report of ``fit`` into ``directory`` (created if needed).
 
@@ -408,6 +417,11 @@ def write_report(
         :func:`bayeslmm.results.plots.component_labels`).
     prob
         Probability of every interval.
+    loo_draws
+        Posterior draws used for LOO (every k-th of each chain; ``None``: as
+        :meth:`~bayeslmm.Fit.loo` decides). The marginal LOO of a kernel model costs one
+        :math:`O(n^3)` solve per draw, so the report caps it; 400 draws are enough for
+        Pareto-smoothed importance sampling, and the page says how many were used.
 
     Returns
     -------
@@ -430,7 +444,7 @@ def write_report(
         "fixed-effects": _fixed_section(fit, prob),
         "variance": _variance_section(fit, prob, labels, fig_dir),
         "diagnostics": diagnostics,
-        "loo": _loo_section(fit),
+        "loo": _loo_section(fit, loo_draws),
         "ppc": _figure_html("ppc", lambda: ppc(fit), "Replicated data from the posterior predictive "
                             "distribution against the observed response.", fig_dir),
         "random-effects": _random_effects_section(fit, prob, fig_dir),

@@ -102,3 +102,11 @@ def test_compare_refuses_different_kinds(sleep_fit, sleep_data):
     robust = bl.Fit(bl.Model("Reaction ~ Days + (1 | Subject)", sleep_data, family="student_t"), sleep_fit.idata)
     with pytest.raises(SpecError, match=r"'gauss': marginal, 'robust': conditional.*kind='conditional'"):
         bl.compare({"gauss": sleep_fit, "robust": robust})
+
+
+@pytest.mark.slow
+def test_tidy_draws(sleep_fit):
+    d = sleep_fit.draws()
+    assert list(d.columns[:2]) == ["chain", "draw"] and len(d) == 2 * 500
+    assert set(d.columns[2:]) == set(sleep_fit.summary().index)
+    np.testing.assert_allclose(d["tau"].mean(), sleep_fit.summary().loc["tau", "mean"], rtol=1e-12)

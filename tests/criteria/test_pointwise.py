@@ -15,7 +15,6 @@ import xarray as xr
 
 import bayeslmm as bl
 from bayeslmm.errors import SpecError
-from bayeslmm.results import arviz_bridge as azb
 from bayeslmm.results.pointwise import (
     conditional_loglik,
     marginal_loglik,
