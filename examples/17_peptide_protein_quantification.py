@@ -72,15 +72,18 @@ if not (row["lower"] < truth["condition[disease]"] < row["upper"]):
 # ## Compared with averaging peptides per sample
 #
 # The naive summary averages the observed peptides of each sample, then compares the
-# conditions. A sample that happens to miss quiet peptides gets a higher average, so the
-# per-sample summaries carry the noise of *which* peptides were seen.
+# conditions with a two-sample standard error. A sample that happens to miss quiet peptides
+# gets a higher average, so the per-sample summaries carry the noise of *which* peptides
+# were seen; the mixed model compares each peptide with itself.
 
 # %%
 per_sample = df.dropna().groupby(["sample", "condition"])["log2_intensity"].mean().reset_index()
-naive = per_sample.groupby("condition")["log2_intensity"].mean()
-naive_fc = naive["disease"] - naive["control"]
-print(f"naive fold change (mean of per-sample averages): {naive_fc:.2f}; mixed model {row['mean']:.2f}; "
-      f"truth {truth['condition[disease]']}")
+a = per_sample.loc[per_sample["condition"] == "disease", "log2_intensity"]
+b = per_sample.loc[per_sample["condition"] == "control", "log2_intensity"]
+naive_fc = a.mean() - b.mean()
+naive_se = np.sqrt(a.var() / len(a) + b.var() / len(b))
+print(f"naive (per-sample averages): {naive_fc:.2f} +/- {naive_se:.2f} (standard error)")
+print(f"mixed model:                 {row['mean']:.2f} +/- {row['sd']:.2f} (posterior sd); truth {truth['condition[disease]']}")
 
 fig, ax = plt.subplots(figsize=(7, 4))
 for pep, g in df.groupby("peptide"):
@@ -96,7 +99,11 @@ save(fit.plot("caterpillar", group="peptide"), "peptide_effects")
 #
 # * The protein is about twice as abundant in disease (log2 fold change near 1), with an
 #   interval that accounts for peptides, samples and measurement noise.
-# * The peptide random effects absorb the large differences in ionisation, so missing
-#   quiet peptides do not bias the comparison; averaging per sample does not have that
-#   protection. Missingness that depends on the (unobserved) intensity itself, as in
-#   left-censoring near the detection limit, would need a censored model.
+# * Here missingness depends on the peptide only and is the same in both conditions, so
+#   averaging per sample is not biased, but it is noisier: its standard error includes the
+#   varying mix of loud and quiet peptides, which the peptide random effects remove. When
+#   detection differs between conditions (fewer quiet peptides seen where the protein is
+#   scarce), the per-sample average is also biased, while the model, which compares each
+#   peptide with itself, is not, as long as missingness depends on the peptide and the
+#   condition. Missingness that depends on the unobserved intensity itself (censoring at
+#   the detection limit) needs a censored model.

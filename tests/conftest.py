@@ -8,10 +8,18 @@ skipped with a message naming the missing path where the data are absent.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
 import pytest
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # pytest -n 2 on 2 cores: one BLAS thread per worker. Two OpenBLAS threads per worker on
+    # shared cores made dense linear algebra up to 17x slower (measured in tests/criteria).
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO_ROOT / ".." / "shared" / "data").resolve()

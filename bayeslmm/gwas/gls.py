@@ -267,7 +267,7 @@ def wakefield_log10_bf(chi2: np.ndarray, se: np.ndarray, prior_var: float) -> np
     --------
     >>> import numpy as np
     >>> wakefield_log10_bf(np.array([25.0, 0.0]), np.array([0.05, 0.05]), prior_var=0.04).round(2)
-    array([ 4.49, -0.61])
+    array([ 4.49, -0.62])
     """
     r = prior_var / (se**2 + prior_var)
     return (0.5 * np.log1p(-r) + 0.5 * chi2 * r) / np.log(10.0)

@@ -308,6 +308,14 @@ def compare(fits: Mapping[str, Any], kind: str | None = None, *, ic: str = "loo"
     -----
     A difference is clear when ``elpd_diff`` exceeds about twice ``dse`` (computed from the
     pointwise differences, so it accounts for their correlation).
+
+    Examples
+    --------
+    >>> import bayeslmm as bl
+    >>> df = bl.datasets.sleepstudy_like(seed=1)
+    >>> slopes = bl.Model("Reaction ~ Days + (Days | Subject)", df).fit(seed=1)      # doctest: +SKIP
+    >>> intercepts = bl.Model("Reaction ~ Days + (1 | Subject)", df).fit(seed=1)     # doctest: +SKIP
+    >>> bl.compare({"slopes": slopes, "intercepts": intercepts})[["rank", "elpd_diff", "dse"]]  # doctest: +SKIP
     """
     from .fit import Fit
 

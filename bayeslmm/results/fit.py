@@ -41,6 +41,16 @@ class Fit:
     idata
         ``arviz.InferenceData`` with ``posterior``, ``sample_stats``, ``log_likelihood``,
         ``observed_data`` and provenance in ``attrs``.
+
+    Examples
+    --------
+    >>> import bayeslmm as bl
+    >>> df = bl.datasets.sleepstudy_like(seed=1)
+    >>> fit = bl.Model("Reaction ~ Days + (Days | Subject)", df).fit(seed=1)   # doctest: +SKIP
+    >>> fit.fixed_effects().loc["Days", "mean"]                                 # doctest: +SKIP
+    10.4...
+    >>> fit.variance_components()[["sd", "proportion"]]                         # doctest: +SKIP
+    >>> fit.predict(df.head(), include_random=False)                            # doctest: +SKIP
     """
 
     def __init__(self, model: Any, idata: Any) -> None:
