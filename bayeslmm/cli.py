@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check a spec and its data and build the model, without sampling")
     val.add_argument("spec", help="the spec file (TOML)")
     val.add_argument("--quick", action="store_true", help="check the quick-mode settings (see fit --quick)")
-    demo = sub.add_parser("demo", help="simulate genotypes, microbiome and a phenotype; fit h² and m²; write the report")
+    demo = sub.add_parser("demo", help="simulate genotypes, microbiome and a phenotype; fit h² and m²; "
+                                       "write the report")
     demo.add_argument("--out", default="bayeslmm-demo", help="report folder (default ./bayeslmm-demo)")
     demo.add_argument("--n", type=int, default=DEMO_N, help=f"individuals to simulate (default {DEMO_N})")
     _common(demo)
@@ -106,7 +107,10 @@ def _load(args: argparse.Namespace, raw: dict[str, Any] | None = None):
 
     quick = quick_requested(args.quick)
     try:
-        spec = spec_from_dict(raw, source="<demo>", quick=quick) if raw is not None else load_spec(args.spec, quick=quick)
+        if raw is not None:
+            spec = spec_from_dict(raw, source="<demo>", quick=quick)
+        else:
+            spec = load_spec(args.spec, quick=quick)
         model = spec.model()
     except SamplingError:
         raise

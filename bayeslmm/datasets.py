@@ -321,7 +321,8 @@ def nested_experiment(
             treated = k % 2 == 1
             for t in range(n_days):
                 day = 3.0 * t
-                y = intercept + growth * day + treatment_effect * day * treated + ud + um + sigma * rng.standard_normal()
+                mean = intercept + growth * day + treatment_effect * day * treated + ud + um
+                y = mean + sigma * rng.standard_normal()
                 rows.append((f"d{d + 1}", f"m{k + 1}", "treated" if treated else "control", day, y))
     df = pd.DataFrame(rows, columns=["donor", "mouse", "treatment", "day", "log_volume"])
     total = sd_donor**2 + sd_mouse**2 + sigma**2

@@ -181,7 +181,8 @@ def spec_from_dict(raw: Mapping[str, Any], *, base: Path | None = None, source: 
         kernels=kernels,
         priors=_priors(ctx, ctx.table(raw, "priors")),
         sampler=_sampler(ctx, ctx.table(raw, "sampler"), quick),
-        labels={str(k): ctx.need(v, str, f"report.labels.{k}") for k, v in ctx.table(report, "labels", prefix="report").items()},
+        labels={str(k): ctx.need(v, str, f"report.labels.{k}")
+                for k, v in ctx.table(report, "labels", prefix="report").items()},
         prob=_prob(ctx, report),
         out=(base / ctx.string(report, "out", "report")) if "out" in report else None,
         raw=dict(raw),
@@ -204,7 +205,8 @@ class _Context:
             key = f"{where}.{unknown[0]}" if where else unknown[0]
             raise self.error(key, f"unknown key {unknown[0]!r}; allowed here: {sorted(allowed)}")
 
-    def table(self, parent: Mapping[str, Any], name: str, *, required: bool = False, prefix: str = "") -> dict[str, Any]:
+    def table(self, parent: Mapping[str, Any], name: str, *, required: bool = False,
+              prefix: str = "") -> dict[str, Any]:
         key = f"{prefix}.{name}" if prefix else name
         if name not in parent:
             if required:
@@ -239,7 +241,8 @@ def _load_data(ctx: _Context, table: dict[str, Any], quick: bool) -> tuple[pd.Da
     ctx.keys(table, _DATA, "data")
     has_file, has_sim = "file" in table, "simulate" in table
     if has_file == has_sim:
-        raise ctx.error("data", "give exactly one of 'file' (CSV, TSV or Parquet) or 'simulate' (a bayeslmm.datasets simulator)")
+        raise ctx.error("data", "give exactly one of 'file' (CSV, TSV or Parquet) or 'simulate' "
+                                "(a bayeslmm.datasets simulator)")
     if has_file:
         for key in ("args", "quick"):
             if key in table:
@@ -275,7 +278,8 @@ def _simulate(ctx: _Context, table: dict[str, Any], quick: bool) -> tuple[pd.Dat
         frame = result[0]
         objects = dict(result[1]) if isinstance(result[1], Mapping) else {"table": result[1]}
     else:
-        raise ctx.error("data.simulate", f"{name}() returned {type(result).__name__}, not a DataFrame or (DataFrame, dict)")
+        raise ctx.error("data.simulate",
+                        f"{name}() returned {type(result).__name__}, not a DataFrame or (DataFrame, dict)")
     truth = frame.attrs.get("truth")
     return frame, dict(truth) if truth else None, objects
 
@@ -288,7 +292,8 @@ def _read_table(ctx: _Context, path: Path, key: str, *, index: bool, sep: str | 
     """Read CSV / TSV / TXT / Parquet; ``index=True`` makes the first column the index (ids)."""
     if not path.is_file():
         raise ctx.error(key, f"file {str(path)!r} does not exist")
-    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() in (".gz", ".bz2", ".zip", ".xz") else path.suffix.lower()
+    compressed = path.suffix.lower() in (".gz", ".bz2", ".zip", ".xz")
+    suffix = "".join(path.suffixes[-2:]).lower() if compressed else path.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
@@ -298,7 +303,8 @@ def _read_table(ctx: _Context, path: Path, key: str, *, index: bool, sep: str | 
             default_sep = "\t" if suffix.startswith(".tsv") else (r"\s+" if suffix.startswith(".txt") else ",")
             frame = pd.read_csv(path, sep=sep or default_sep, index_col=0 if index else None)
         else:
-            raise ctx.error(key, f"unsupported file type {path.suffix!r} for {str(path)!r}; use .csv, .tsv, .txt or .parquet")
+            raise ctx.error(key, f"unsupported file type {path.suffix!r} for {str(path)!r}; "
+                                 "use .csv, .tsv, .txt or .parquet")
     except SpecFileError:
         raise
     except Exception as err:  # pandas raises many types; the user needs the file and the cause
@@ -335,7 +341,8 @@ def _object(ctx: _Context, value: Any, key: str, objects: Mapping[str, Any], *, 
     text = ctx.need(value, str, key)
     if text.startswith("@"):
         if text[1:] not in objects:
-            raise ctx.error(key, f"{text!r} names no simulator output; the simulator returned {sorted(objects) or 'none'}")
+            raise ctx.error(key, f"{text!r} names no simulator output; "
+                                 f"the simulator returned {sorted(objects) or 'none'}")
         return objects[text[1:]]
     return _read_table(ctx, ctx.path(text, key), key, index=index)
 

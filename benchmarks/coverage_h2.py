@@ -1,6 +1,6 @@
 """Coverage study (issue 4): how often the 90% interval of h² covers the truth.
 
-50 simulated datasets (n = 400, GRM of 800 markers, h² drawn from U(0.1, 0.7)), each fitted
+50 simulated datasets (n = 300 by default, a GRM of 2n markers, h² drawn from U(0.1, 0.7)), each fitted
 with the default strategy (4 chains x 500 draws). Goal: coverage between 85% and 95%.
 
 Run: ``python benchmarks/coverage.py [--datasets 50] [--n 400]``.
@@ -43,6 +43,6 @@ def run(datasets: int, n: int, seed: int = 100) -> dict:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=int, default=50)
-    parser.add_argument("--n", type=int, default=400)
+    parser.add_argument("--n", type=int, default=300)
     args = parser.parse_args()
     run(args.datasets, args.n)

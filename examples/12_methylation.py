@@ -55,6 +55,14 @@ fit = bl.Model("y ~ age + (1 | gr(id, cov=G)) + (1 | gr(id, cov=E))", data, kern
 vc = fit.variance_components()
 vc
 
+# %% [markdown]
+# ## The methylation share
+#
+# The `proportion` of `1|gr(id, cov=E)`: the share of the trait variance that follows
+# methylation similarity, next to the genomic share of `1|gr(id, cov=G)`. A methylation
+# kernel driven by a few latent factors (cell composition, batches) has few effective
+# dimensions, so its share is estimated with a wide interval.
+
 # %%
 row = vc.loc["1|gr(id, cov=E)"]
 print(f"methylation share {row['proportion']:.2f} [{row['proportion_lower']:.2f}, {row['proportion_upper']:.2f}] "

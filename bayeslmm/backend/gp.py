@@ -8,9 +8,9 @@ for Gaussian responses, the ``latent`` strategy samples :math:`f = \\sigma\\,\\t
 HSGP: :math:`f \\approx \\Phi\\,(\\sigma\\sqrt{S_\\ell(\\omega)} \\odot \\beta)`,
 :math:`\\beta \\sim N(0, I)`, with the basis :math:`\\Phi` (:func:`bayeslmm.spec.gp.hsgp_basis`)
 computed once: only the weights depend on the hyperparameters. The ``hsgp`` strategy
-integrates :math:`\\beta` out through the :math:`Q \\times Q` Gram matrix; ``hybrid`` keeps
-:math:`\\beta` latent beside a kernel integrated out in its eigenbasis; ``latent`` serves every
-family.
+(Gaussian) samples :math:`\\beta` with the likelihood from the :math:`Q \\times Q` Gram
+matrix; ``hybrid`` keeps :math:`\\beta` latent beside a kernel integrated out in its
+eigenbasis; ``latent`` serves every family.
 """
 
 from __future__ import annotations
@@ -56,9 +56,10 @@ MAX_BASIS = {1: 200, 2: 400}
 """Most basis functions per term (all dimensions together) before the plan is capped."""
 C_CAPPED = 2.5
 """Boundary factor used when the heuristic's plan is capped (see :func:`hsgp_plan`)."""
-GRAM_MAX = 900
+GRAM_MAX = 2000
 """Largest factor width Q (basis functions times ``by`` levels plus iid levels) for the
-``hsgp`` strategy's O(Q³) marginal likelihood; wider models use ``latent``."""
+``hsgp`` strategy, whose likelihood needs the Q x Q Gram matrix (O(Q²) per gradient);
+wider models use ``latent`` (O(nQ))."""
 GP_STRATEGIES = ("dense", "latent", "hybrid", "hsgp")
 _SMOOTHNESS = {"exponential": 0.5, "matern32": 1.5, "matern52": 2.5}
 _HEURISTIC_COV = {"matern32": "matern32", "matern52": "matern52", "expquad": "expquad", "exponential": "matern32"}
@@ -181,9 +182,11 @@ def _apply_cap(term: GPTermSpec, m_raw: tuple[int, ...], c_raw: tuple[float, ...
     if term.call.m is not None:
         return tuple(term.call.m), c, "user"
     m = tuple(max(2, int(mv * cv / cr)) for mv, cv, cr in zip(m_raw, c, c_raw))
-    if np.prod(m) > MAX_BASIS[d]:
-        per_dim = int(np.floor(MAX_BASIS[d] ** (1.0 / d) + 1e-9))
-        return tuple(min(per_dim, v) for v in m), c, "user" if user else "capped"
+    if np.prod(m) > MAX_BASIS[d]:  # same resolution L_d / m_d in every direction
+        L = np.asarray(c) * term.half_range
+        scale = (MAX_BASIS[d] / np.prod(L)) ** (1.0 / d)
+        m = tuple(max(2, min(v, int(np.floor(scale * Ld + 1e-9)))) for v, Ld in zip(m, L))
+        return m, c, "user" if user else "capped"
     return m, c, "user" if user else "heuristic"
 
 
@@ -201,7 +204,8 @@ def hsgp_plan(spec: ModelSpec, term: GPTermSpec) -> HSGPPlan:
     Matérn 3/2 one and its error is larger (reported). When :math:`\\prod_d m_d` exceeds
     :data:`MAX_BASIS` (the heuristic targets near-exact covariances, which in two
     dimensions asks for thousands of functions), the plan is capped: :math:`c_d =
-    \\min(c_d, 2.5)` and :math:`m_d = \\lfloor \\text{MAX}^{1/d} \\rfloor`. The cap keeps the
+    \\min(c_d, 2.5)` and :math:`m_d \\propto L_d` with :math:`\\prod_d m_d \\le` MAX (the same
+    resolution in every direction; 20 x 20 on a square). The cap keeps the
     correlation error small over the middle of the prior and grows towards its tails; the
     plan records the largest errors at the prior's 5%, 50% and 95% lengthscales, shown in the
     strategy reason. ``gp(..., m=, c=)`` overrides both.
@@ -391,8 +395,9 @@ def choose_strategy(spec: ModelSpec) -> tuple[str, str]:
     if all(t.kernel is None and t.is_intercept_only for t in spec.terms):
         width = _gram_width(spec)
         if width <= GRAM_MAX:
-            return "hsgp", (f"HSGP weights{' and iid effects' if spec.terms else ''} integrated out through "
-                            f"their {width} x {width} Gram matrix, O(Q³) per gradient whatever n. {fields}")
+            return "hsgp", (f"HSGP weights{' and iid effects' if spec.terms else ''} latent on a fixed basis, "
+                            f"likelihood from sufficient statistics ({width} x {width} Gram matrix): O(Q²) per "
+                            f"gradient whatever n. {fields}")
     return "latent", f"fields and random effects latent and non-centred. {fields}"
 
 

@@ -104,7 +104,7 @@ class ScanReport:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GwasResult:
     """Result of `bayeslmm.gwas.scan`.
 

@@ -56,8 +56,9 @@ class PSISWarning(UserWarning):
 
 
 def default_kind(spec: ModelSpec) -> str:
-    """``"marginal"`` for Gaussian models with random effects, else ``"conditional"``."""
-    return "marginal" if spec.family.marginalisable and spec.terms else "conditional"
+    """``"marginal"`` for Gaussian models with random effects, else ``"conditional"`` (also for
+    models with ``gp()`` fields, whose marginal densities are not implemented)."""
+    return "marginal" if spec.family.marginalisable and spec.terms and not spec.gp_terms else "conditional"
 
 
 def _resolve_kind(spec: ModelSpec, kind: str | None) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..errors import SpecError
+from .gp_plots import gp_map
 from .tables import interval, quantity_draws
 
 __all__ = [
@@ -113,6 +114,8 @@ def component_labels(fit: Any, labels: Mapping[str, str] | None = None) -> dict[
                 if key is not None and key in labels:
                     out[comp] = labels[key]
                     break
+    for field in spec.gp_terms:  # gp() fields keep their label ("gp(x, y)") unless overridden
+        out[field.label] = labels.get(field.label, field.label)
     if "Residual" in labels and "Residual" in out:
         out["Residual"] = labels["Residual"]
     return out
@@ -451,7 +454,8 @@ def _coef_index(term: Any, coef: str | None) -> int:
     if coef is None:
         return 0
     if coef not in term.columns:
-        raise SpecError(f"term ({term.formula.expr} | {term.group}) has no coefficient {coef!r}; it has {list(term.columns)}")
+        raise SpecError(f"term ({term.formula.expr} | {term.group}) has no coefficient {coef!r}; "
+                        f"it has {list(term.columns)}")
     return term.columns.index(coef)
 
 
@@ -629,6 +633,7 @@ PLOTS: dict[str, Callable[..., Figure]] = {
     "caterpillar": caterpillar,
     "shrinkage": shrinkage,
     "correlation": correlation,
+    "gp_map": gp_map,
 }
 
 

@@ -184,7 +184,8 @@ def _model_section(fit: Any) -> str:
                          "rank": d.get("rank", d.get("factor_columns", ""))})
         frame = pd.DataFrame(rows).set_index("kernel")
         frame["rank"] = frame["rank"].astype(str)
-        parts.append("<h3>Kernels</h3>" + _table(frame, "kernel", text_columns=("built by", "scaling", "PSD handling", "rank")))
+        text = ("built by", "scaling", "PSD handling", "rank")
+        parts.append("<h3>Kernels</h3>" + _table(frame, "kernel", text_columns=text))
     prior_table = fit.model.priors.table()
     parts.append("<h3>Priors</h3>" + _table(prior_table, "parameter", text_columns=tuple(prior_table.columns)))
     return "".join(parts)
@@ -208,9 +209,10 @@ def _data_section(fit: Any, truth: Mapping[str, Any] | None) -> str:
     rows = []
     for term in spec.terms:
         with_data = int(np.unique(term.index).size)
+        per_level = np.bincount(term.index)[np.unique(term.index)]
         rows.append({"term": f"({term.formula.expr} | {term.group})", "levels with data": with_data,
                      "levels in model": int(term.n_levels),
-                     "rows per level (median)": _int_if_whole(np.median(np.bincount(term.index)[np.unique(term.index)]))})
+                     "rows per level (median)": _int_if_whole(np.median(per_level))})
     if rows:
         parts.append("<h3>Grouping</h3>" + _table(pd.DataFrame(rows).set_index("term"), "term"))
         if any(t.kernel for t in spec.terms):
@@ -227,7 +229,8 @@ def _fixed_section(fit: Any, prob: float) -> str:
     fe = fit.fixed_effects(prob)
     if not len(fe):
         return '<p class="note">The model has no fixed effects.</p>'
-    return _table(fe, "coefficient") + f'<p class="note">Posterior mean, sd and {prob:.0%} highest-density interval.</p>'
+    return (_table(fe, "coefficient")
+            + f'<p class="note">Posterior mean, sd and {prob:.0%} highest-density interval.</p>')
 
 
 def _variance_section(fit: Any, prob: float, labels: Mapping[str, str] | None, fig_dir: Path | None) -> str:
@@ -243,7 +246,8 @@ def _variance_section(fit: Any, prob: float, labels: Mapping[str, str] | None, f
              f"posterior mean share of the total variance with its {prob:.0%} interval.</p>"]
     corr = fit.correlations(prob)
     if len(corr):
-        parts.append("<h3>Correlations of random coefficients</h3>" + _table(corr, "correlation", text_columns=("group",)))
+        parts.append("<h3>Correlations of random coefficients</h3>"
+                     + _table(corr, "correlation", text_columns=("group",)))
     sigma = getattr(fit.spec, "sigma", None)
     if sigma is not None and hasattr(fit, "residual_sd"):
         parts.append(f"<h3>Residual sd by <code>{_esc(sigma.formula)}</code></h3>"
@@ -336,7 +340,8 @@ def _loo_section(fit: Any, max_draws: int | None) -> str:
     parts = []
     if hasattr(result, "to_frame"):
         frame = result.to_frame()
-        parts.append(_table(frame, "criterion", text_columns=tuple(c for c in frame.columns if c in ("kind", "method"))))
+        text = tuple(c for c in frame.columns if c in ("kind", "method"))
+        parts.append(_table(frame, "criterion", text_columns=text))
         kind = getattr(result, "kind", None)
         if kind is not None:
             try:
@@ -348,18 +353,19 @@ def _loo_section(fit: Any, max_draws: int | None) -> str:
         bad = getattr(result, "bad_k", None)
         if bad is not None:
             thr = getattr(result, "k_threshold", 0.7)
+            verdict = ": their LOO terms are unreliable." if len(bad) else ": the estimate is reliable."
             parts.append(f"<p>{len(bad)} of {getattr(result, 'n_obs', '?')} observations have Pareto k above "
-                         f"{float(thr):.2f}{': their LOO terms are unreliable.' if len(bad) else ': the estimate is reliable.'}</p>")
+                         f"{float(thr):.2f}{verdict}</p>")
     elif isinstance(result, pd.DataFrame):
         parts.append(_table(result))
     else:
         parts.append(f"<pre>{_esc(result)}</pre>")
     for note in notes:
         parts.append(f'<p class="note">{_esc(note)}</p>')
+    thinned = f"The report uses at most {max_draws} draws (every k-th of each chain); " if max_draws else ""
     parts.append('<p class="note">elpd: expected log predictive density of a left-out observation, summed; '
                  "higher is better when comparing models fitted to the same data. "
-                 f"{'The report uses at most ' + str(max_draws) + ' draws (every k-th of each chain); ' if max_draws else ''}"
-                 "<code>fit.loo()</code> computes it from the full posterior.</p>")
+                 f"{thinned}<code>fit.loo()</code> computes it from the full posterior.</p>")
     return "".join(parts)
 
 

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 FIGURES = EXAMPLES / "figures"
 _CELL = re.compile(r"^# %%(.*)$", re.M)
-_SAVE = re.compile(r'save\([^,]+, "(\w+)"\)')
+_SAVE = re.compile(r'^save\(.*, "(\w+)"\)\s*$', re.M)
 
 
 def _scripts() -> list[Path]:

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import bayeslmm as bl
@@ -87,7 +86,8 @@ def test_matrix_csv_methylation_and_hadamard(files):
     spec = load_spec(_write(files, text))
     assert spec.kernels["M"].source.startswith("read_matrix(")
     assert spec.kernels["E"].source.startswith("methylation(")
-    np.testing.assert_allclose(spec.kernels["GG"].matrix, bl.kernels.hadamard(spec.kernels["G"], spec.kernels["G"]).matrix)
+    product = bl.kernels.hadamard(spec.kernels["G"], spec.kernels["G"])
+    np.testing.assert_allclose(spec.kernels["GG"].matrix, product.matrix)
 
 
 def test_pedigree_csv_and_validate(files, capsys):
@@ -160,19 +160,21 @@ BAD_WHOLE = {
     "toml syntax": ("[data\nfile = 1", "toml"),
     "no model table": ('[data]\nsimulate = "heritability"', "model"),
     "unknown simulator": ('[data]\nsimulate = "nope"\n[model]\nformula = "y ~ 1"', "data.simulate"),
-    "unknown simulator argument": ('[data]\nsimulate = "heritability"\nargs = { bogus = 1 }\n[model]\nformula = "y ~ 1"',
-                                   "data.args.bogus"),
+    "unknown simulator argument": ('[data]\nsimulate = "heritability"\nargs = { bogus = 1 }\n'
+                                   '[model]\nformula = "y ~ 1"', "data.args.bogus"),
     "missing data file": ('[data]\nfile = "missing.csv"\n[model]\nformula = "y ~ 1"', "data.file"),
     "file and simulate": ('[data]\nfile = "a.csv"\nsimulate = "heritability"\n[model]\nformula = "y ~ 1"', "data"),
     "unknown column": ('[data]\nsimulate = "rater_reliability"\n[model]\nformula = "score ~ age + (1 | rater)"',
                        "model.formula"),
     "formula not a string": ('[data]\nsimulate = "rater_reliability"\n[model]\nformula = 3', "model.formula"),
-    "two kernel sources": (GOOD.format(extra="").replace('simulated = "G"', 'simulated = "G"\nplink = "x"'), "kernels.G"),
+    "two kernel sources": (GOOD.format(extra="").replace('simulated = "G"', 'simulated = "G"\nplink = "x"'),
+                           "kernels.G"),
     "missing pedigree file": (GOOD.format(extra="").replace('simulated = "G"', 'pedigree = "ped.csv"'),
                               "kernels.G.pedigree"),
     "kernel not returned by the simulator": (GOOD.format(extra="").replace('simulated = "G"', 'simulated = "M"'),
                                              "kernels.G.simulated"),
-    "hadamard of an undefined kernel": (GOOD.format(extra='[kernels.GG]\nhadamard = ["G", "K"]'), "kernels.GG.hadamard"),
+    "hadamard of an undefined kernel": (GOOD.format(extra='[kernels.GG]\nhadamard = ["G", "K"]'),
+                                        "kernels.GG.hadamard"),
     "kernel named in the formula but not defined": (GOOD.format(extra="").replace("cov=G", "cov=K"), "kernels"),
 }
 

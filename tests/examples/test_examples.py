@@ -52,7 +52,7 @@ def test_example_structure(script: Path) -> None:
     assert "## What to conclude" in text
     assert 'os.environ.get("BAYESLMM_EXAMPLE_DRAWS"' in text
     assert "raise RuntimeError" in text, "the example must check its headline number against the truth"
-    saves = re.findall(r'save\([^,]+, "(\w+)"\)', text)
+    saves = re.findall(r'^save\(.*, "(\w+)"\)\s*$', text, re.M)
     assert saves, "the example should produce at least one figure"
     assert len(saves) == len(set(saves)), f"figure names repeat: {saves}"
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pathlib
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))  # helpers_gwas under --import-mode=importlib
 
 
 @dataclass(frozen=True)

@@ -95,13 +95,8 @@ def test_names_and_bad_options() -> None:
         parent_of_origin(pd.DataFrame({"id": ["a"], "sire": ["a"], "dam": [None]}))
 
 
-def test_gryphon_gametic_sum_is_a() -> None:
-    from pathlib import Path
-
-    here = Path(__file__).resolve().parents[3] / "shared" / "data" / "gryphonped.csv"
-    if not here.exists():
-        pytest.skip(f"gryphon pedigree not found at {here}")
-    ped = pd.read_csv(here)
+def test_gryphon_gametic_sum_is_a(shared_file) -> None:
+    ped = pd.read_csv(shared_file("gryphonped.csv"))
     g = gametic_relationship(ped, sire="father", dam="mother").matrix
     A = pedigree(ped, sire="father", dam="mother", scale=False)
     a = 0.5 * (g[0::2, 0::2] + g[0::2, 1::2] + g[1::2, 0::2] + g[1::2, 1::2])
