@@ -447,6 +447,7 @@ def epistasis(
     *,
     h2_additive: float = 0.3,
     h2_epistatic: float = 0.2,
+    n_generations: int = 0,
     seed: int | None = 0,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Additive and additive-by-additive (epistatic) genetic variance.
@@ -455,8 +456,16 @@ def epistasis(
     ``y = 1 + g + gg + e``, ``g ~ N(0, h2_additive G)``, ``gg ~ N(0, h2_epistatic GG)``,
     ``e ~ N(0, 1 - h2_additive - h2_epistatic)``.
 
-    Returns ``(data, {"genotypes": ...})``; model:
-    ``y ~ 1 + (1 | gr(id, cov=G)) + (1 | gr(id, cov=GG))``. Truth: ``h2_additive``,
+    ``n_generations = 0``: unrelated individuals (:func:`genotypes`). Their ``G`` has
+    off-diagonal entries of order :math:`1/\\sqrt m`, so ``G o G`` is close to the identity and
+    the epistatic share is hardly told apart from the residual. ``n_generations > 0``: a
+    random-mating population with relatives (:func:`_pedigree_genotypes`:
+    ``n // (n_generations + 1)`` founders, then generations of the same size, genotypes
+    passed on by Mendelian sampling of independent markers); relatives of several degrees
+    separate the two kernels. The pedigree is returned too.
+
+    Returns ``(data, {"genotypes": ...})`` (and ``"pedigree"`` when ``n_generations > 0``);
+    model: ``y ~ 1 + (1 | gr(id, cov=G)) + (1 | gr(id, cov=GG))``. Truth: ``h2_additive``,
     ``h2_epistatic``.
 
     Examples
@@ -468,15 +477,66 @@ def epistasis(
     from .kernels import grm, hadamard
 
     rng = np.random.default_rng(seed)
-    geno = genotypes(n, m, seed=rng.integers(2**31))
+    tables: dict[str, pd.DataFrame] = {}
+    if n_generations > 0:
+        geno, tables["pedigree"] = _pedigree_genotypes(n // (n_generations + 1), n_generations, m, rng)
+    else:
+        geno = genotypes(n, m, seed=rng.integers(2**31))
+    tables["genotypes"] = geno
     G = grm(geno)
     GG = hadamard(G, G)
     resid = 1.0 - h2_additive - h2_epistatic
-    y = 1.0 + _draw(G, h2_additive, rng) + _draw(GG, h2_epistatic, rng) + rng.standard_normal(n) * np.sqrt(resid)
+    size = len(geno)
+    y = 1.0 + _draw(G, h2_additive, rng) + _draw(GG, h2_epistatic, rng) + rng.standard_normal(size) * np.sqrt(resid)
     data = pd.DataFrame({"id": geno.index, "y": y})
     data.attrs["truth"] = {"h2_additive": h2_additive, "h2_epistatic": h2_epistatic, "residual": resid,
                            "intercept": 1.0}
-    return data, {"genotypes": geno}
+    return data, {"genotypes": geno, **{k: v for k, v in tables.items() if k != "genotypes"}}
+
+
+def _pedigree_genotypes(n_founders: int, n_generations: int, m: int,
+                        rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Genotypes of a random-mating population with relatives, and its pedigree.
+
+    ``n_founders`` founders (rounded down to even; half of each sex) with Hardy-Weinberg genotypes at ``m``
+    independent markers (frequencies uniform on [0.05, 0.5]); each generation has
+    ``n_founders`` members, two offspring per random pair of the previous generation. An
+    offspring receives one allele from each parent, the copy drawn at random at every marker
+    (no linkage). Ids ``"i001"...``; pedigree columns ``id``, ``sire``, ``dam``.
+    """
+    if n_founders < 4:
+        raise ValueError(f"need at least 4 founders per generation, got {n_founders}")
+    n_founders -= n_founders % 2  # pairs of parents: an even generation size
+    freq = rng.uniform(0.05, 0.5, size=m)
+    geno = [rng.binomial(2, freq, size=(n_founders, m))]
+    total = n_founders * (n_generations + 1)
+    ids = _ids("i", total)
+    sex = np.arange(n_founders) % 2
+    sire: list[str | None] = [None] * n_founders
+    dam: list[str | None] = [None] * n_founders
+    start = 0
+    for _ in range(n_generations):
+        parents = geno[-1]
+        males = np.flatnonzero(sex == 1)
+        females = np.flatnonzero(sex == 0)
+        kids, kid_sex = [], []
+        for _ in range(n_founders // 2):
+            s, d = rng.choice(males), rng.choice(females)
+            for _ in range(2):
+                from_sire = rng.binomial(1, parents[s] / 2.0)
+                from_dam = rng.binomial(1, parents[d] / 2.0)
+                kids.append(from_sire + from_dam)
+                kid_sex.append(rng.integers(0, 2))
+                sire.append(ids[start + s])
+                dam.append(ids[start + d])
+        start += n_founders
+        geno.append(np.array(kids))
+        sex = np.array(kid_sex)
+        if not (sex == 1).any() or not (sex == 0).any():
+            sex[0], sex[-1] = 1, 0
+    values = np.vstack(geno).astype(np.float64)
+    frame = pd.DataFrame(values, index=ids, columns=[f"snp{j:05d}" for j in range(m)])
+    return frame, pd.DataFrame({"id": ids, "sire": sire, "dam": dam})
 
 
 def reaction_norms(

@@ -15,6 +15,7 @@ eigenbasis; ``latent`` serves every family.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,25 +36,28 @@ from ..spec.model_spec import ModelSpec
 from .common import VarianceParameters, prior_variable
 
 __all__ = [
-    "HSGPPlan",
-    "hsgp_plan",
-    "MAX_BASIS",
     "C_CAPPED",
-    "spectral_density",
-    "lengthscale_variable",
+    "GP_STRATEGIES",
+    "MAX_BASIS",
+    "HSGPPlan",
+    "GPApproximationWarning",
+    "choose_strategy",
+    "dense_covariance",
+    "distances",
     "gp_sd",
-    "term_basis",
+    "hsgp_plan",
     "hsgp_weights",
     "latent_field",
-    "dense_covariance",
-    "choose_strategy",
-    "GP_STRATEGIES",
+    "lengthscale_variable",
     "record",
-    "distances",
+    "spectral_density",
+    "term_basis",
 ]
 
 MAX_BASIS = {1: 200, 2: 400}
 """Most basis functions per term (all dimensions together) before the plan is capped."""
+COARSE = 0.1
+"""Warn when the approximate correlation is off by more than this at the prior's median lengthscale."""
 C_CAPPED = 2.5
 """Boundary factor used when the heuristic's plan is capped (see :func:`hsgp_plan`)."""
 GRAM_MAX = 2000
@@ -63,6 +67,10 @@ wider models use ``latent`` (O(nQ))."""
 GP_STRATEGIES = ("dense", "latent", "hybrid", "hsgp")
 _SMOOTHNESS = {"exponential": 0.5, "matern32": 1.5, "matern52": 2.5}
 _HEURISTIC_COV = {"matern32": "matern32", "matern52": "matern52", "expquad": "expquad", "exponential": "matern32"}
+
+
+class GPApproximationWarning(UserWarning):
+    """The Hilbert-space approximation of a ``gp()`` term is coarse over the lengthscale prior."""
 
 
 # -- the HSGP plan: basis size and boundary ---------------------------------------------------------
@@ -220,6 +228,10 @@ def hsgp_plan(spec: ModelSpec, term: GPTermSpec) -> HSGPPlan:
     m, c, source = _apply_cap(term, m_raw, c_raw)
     L = np.asarray(c) * term.half_range
     errors = _plan_errors(term, L, m, np.array([q05, q50, q95]))
+    if errors[1] > COARSE:
+        warnings.warn(f"the HSGP approximation of {term.label} is coarse: largest correlation error {errors[1]:.2g} at "
+                      f"the prior's median lengthscale {q50:.3g} with m={tuple(m)}; raise m (gp(..., m=...)), use a "
+                      "smoother cov ('matern52', 'expquad') or approx='exact'", GPApproximationWarning, stacklevel=2)
     plan = HSGPPlan(m=tuple(int(v) for v in m), c=c, L=L, lengthscale_range=(float(q05), float(q95)),
                     suggested_m=m_raw, suggested_c=c_raw, source=source, errors=errors)
     cache[key] = plan

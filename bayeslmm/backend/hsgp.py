@@ -31,7 +31,7 @@ from ..spec.model_spec import ModelSpec
 from .common import coords_of, fixed_effects, variance_parameters
 from .gp import hsgp_plan, hsgp_weights, term_basis
 
-__all__ = ["build", "applies", "factor_design", "sufficient_statistics"]
+__all__ = ["applies", "build", "factor_design", "sufficient_statistics"]
 
 
 def applies(spec: ModelSpec) -> bool:

@@ -123,7 +123,7 @@ class ScanGenotypes(GenotypeSource):
         self.ids = ids if rows is None else ids[rows]
         self.all_ids = ids
         self.n = int(self.ids.shape[0])
-        self.m = int(len(snps))
+        self.m = len(snps)
         self.snps = snps
         self.chromosomes = snps["chromosome"].to_numpy(dtype=str)
         self.may_have_missing = may_have_missing

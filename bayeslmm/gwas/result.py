@@ -91,15 +91,14 @@ class ScanReport:
     def describe(self) -> str:
         """A few lines for a log or a report."""
         lines = [
-            f"samples: {self.n_used} analysed ({self.n_genotyped} genotyped, {self.n_phenotyped} phenotyped rows; "
-            f"{self.n_only_in_data} phenotyped without genotypes, {self.n_only_in_genotypes} genotyped without "
-            f"phenotype; {self.n_rows_missing} data rows dropped for missing values)",
-            f"SNPs: {self.n_tested} tested of {self.n_snps} ({self.n_monomorphic} monomorphic skipped, "
-            f"{self.n_collinear} collinear with covariates skipped); {self.n_missing_genotypes} missing genotypes "
-            f"mean-imputed in {self.n_snps_with_missing} SNPs",
-            f"model: {'LOCO' if self.loco else 'one'} GRM ({self.kernel_method}), {self.pcs} PCs, "
-            f"variance components {self.variance}, "
-            f"Wakefield prior sd {self.prior_sd:g} phenotype sd per allele",
+            (f"samples: {self.n_used} analysed ({self.n_genotyped} genotyped, {self.n_phenotyped} phenotyped rows; "
+             f"{self.n_only_in_data} phenotyped without genotypes, {self.n_only_in_genotypes} genotyped without "
+             f"phenotype; {self.n_rows_missing} data rows dropped for missing values)"),
+            (f"SNPs: {self.n_tested} tested of {self.n_snps} ({self.n_monomorphic} monomorphic skipped, "
+             f"{self.n_collinear} collinear with covariates skipped); {self.n_missing_genotypes} missing genotypes "
+             f"mean-imputed in {self.n_snps_with_missing} SNPs"),
+            (f"model: {'LOCO' if self.loco else 'one'} GRM ({self.kernel_method}), {self.pcs} PCs, "
+             f"variance components {self.variance}, Wakefield prior sd {self.prior_sd:g} phenotype sd per allele"),
         ]
         return "\n".join(lines)
 

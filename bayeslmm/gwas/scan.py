@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from bayeslmm.errors import DataError, SpecError
-from bayeslmm.gwas.genotypes import ScanGenotypes, SampleMatch, match_samples, open_scan_genotypes
-from bayeslmm.gwas.gls import BLOCK_FIELDS, COLLINEAR, MONOMORPHIC, TESTED, NullModel, Rotated, gls_block
+from bayeslmm.errors import DataError, KernelError, SpecError
+from bayeslmm.gwas.genotypes import (
+    SampleMatch,
+    ScanGenotypes,
+    match_samples,
+    open_scan_genotypes,
+)
+from bayeslmm.gwas.gls import (
+    BLOCK_FIELDS,
+    COLLINEAR,
+    MONOMORPHIC,
+    TESTED,
+    NullModel,
+    Rotated,
+    gls_block,
+)
 from bayeslmm.gwas.result import GwasResult, ScanReport
 from bayeslmm.gwas.variance import VARIANCE_METHODS, fit_null, posterior_h2
 from bayeslmm.kernels.genotypes import GRM_METHODS
@@ -215,7 +228,7 @@ def _phenotypes(data: Any, formula: str, id_column: str | None, geno: ScanGenoty
         all_ids = np.full(len(frame), "", dtype=object)
         try:
             all_ids[has_id] = normalize_ids(frame.loc[has_id, id_column])
-        except Exception as err:
+        except KernelError as err:
             raise DataError(f"id column {id_column!r}: {err}") from None
     spec = build_spec(formula, frame.loc[has_id])
     if spec.terms:

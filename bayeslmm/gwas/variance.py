@@ -8,7 +8,8 @@ FaST-LMM and EMMAX plug in. ``variance="posterior"`` fits the Bayesian kernel mo
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -17,7 +17,7 @@ from .effects import draw_subset
 from .gp_predict import field_at, find_field
 from .tables import interval
 
-__all__ = ["gp_map", "field_grid"]
+__all__ = ["field_grid", "gp_map"]
 
 DEFAULT_PROB = 0.94
 
@@ -36,7 +36,8 @@ def field_grid(fit: Any, term: Any, grid: int, level: Any = None) -> tuple[pd.Da
         if level is None:
             level = term.by_levels[0]
         if str(level) not in term.by_levels:
-            raise SpecError(f"level {level!r} of {term.call.by!r} is not in the data; levels are {list(term.by_levels)}")
+            raise SpecError(f"level {level!r} of {term.call.by!r} is not in the data; "
+                            f"levels are {list(term.by_levels)}")
         frame[term.call.by] = str(level)
     elif term.by_kind == "numeric":
         frame[term.call.by] = 1.0

@@ -23,8 +23,16 @@ from ..spec.gp import GPTermSpec, hsgp_basis, hsgp_frequencies, kernel_matrix
 from ..spec.model_spec import ModelSpec
 from . import arviz_bridge as azb
 
-__all__ = ["FieldDraws", "field_draws", "field_at", "field_prior", "field_correlation", "find_field",
-           "field_prediction_draws", "JITTER"]
+__all__ = [
+    "JITTER",
+    "FieldDraws",
+    "field_at",
+    "field_correlation",
+    "field_draws",
+    "field_prediction_draws",
+    "field_prior",
+    "find_field",
+]
 
 JITTER = 1e-6
 """Added to the diagonal of an exact field's correlation matrix before factorising it (as in

@@ -206,7 +206,8 @@ def build_spec(
     for t in terms:
         check_finite(t.Z, f"random-effect design of ({t.formula.expr} | {t.group})")
     _check_unique_labels(terms)
-    gp_terms = tuple(build_gp_term(g, clean, k) for g, k in zip(parsed.gp, gp_keys(parsed.gp, keys)))
+    gp_keys_ = gp_keys(parsed.gp, keys)
+    gp_terms = tuple(build_gp_term(g, clean, k, fam.marginalisable) for g, k in zip(parsed.gp, gp_keys_))
 
     components = tuple(c for t in terms for c in t.components) + tuple(g.label for g in gp_terms)
     if len(set(components)) != len(components):

@@ -123,9 +123,10 @@ def test_missing_phenotypes_and_ids_are_dropped_and_counted(small):
     data.loc[[0, 1, 2], "y"] = np.nan
     data.loc[4, "x"] = np.nan
     data.loc[9, "id"] = None
-    with pytest.warns(DroppedRowsWarning), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", SampleMismatchWarning)
-        res = bl.gwas.scan(data, "y ~ x", small.G, small.chromosomes, ids=small.ids)
+        with pytest.warns(DroppedRowsWarning):
+            res = bl.gwas.scan(data, "y ~ x", small.G, small.chromosomes, ids=small.ids)
     assert res.report.n_rows_missing == 5 and res.report.n_used == 145
     assert (res.table["n"] == 145).all()
 

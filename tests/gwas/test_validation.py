@@ -31,7 +31,7 @@ import bayeslmm as bl
 
 pytest.importorskip("msprime")
 
-from helpers_gwas import structured_population  # noqa: E402
+from helpers_gwas import structured_population
 
 EFFECT_SHARE = 0.08
 ENVIRONMENT_SD = 0.25
