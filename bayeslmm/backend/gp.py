@@ -313,7 +313,10 @@ def gp_sd(spec: ModelSpec, term: GPTermSpec, var: VarianceParameters) -> pt.Tens
 
 def term_basis(term: GPTermSpec, plan: HSGPPlan, coords: np.ndarray | None = None,
                by: np.ndarray | None = None) -> np.ndarray:
-    """``(n, M L)`` design of the weights: :math:`[B_{\\cdot 1}\\Phi, \\dots, B_{\\cdot L}\\Phi]`."""
+    """``(n, M L)`` design of the weights: :math:`[B_{\\cdot 1}\\Phi, \\dots, B_{\\cdot L}\\Phi]`,
+    at the data rows or at new ``coords`` with their ``by`` rows (:meth:`GPTermSpec.by_matrix`)."""
+    if (coords is None) != (by is None):
+        raise SpecError("term_basis needs both the new coordinates and their by rows, or neither")
     phi = hsgp_basis(term.coords if coords is None else coords, plan.L, plan.m)
     B = term.by_design if by is None else by
     if B.shape[1] == 1:
