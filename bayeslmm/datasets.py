@@ -409,8 +409,9 @@ def methylation_trait(
     """A trait with a genomic and an epigenetic (DNA methylation) variance component.
 
     Genotypes as :func:`genotypes`; methylation beta values of ``probes`` CpG sites with
-    correlated structure (M-values from 5 latent factors plus noise, ``beta = 2^M / (1 +
-    2^M)``). With ``G = grm(genotypes)`` and ``E = methylation(beta)`` (both default options,
+    correlated structure (M-values: 20 latent factors, loadings sd 0.3, plus probe-specific
+    noise sd 1, ``beta = 2^M / (1 + 2^M)``; a few dominant factors would make the kernel
+    nearly low-rank and its share poorly identified). With ``G = grm(genotypes)`` and ``E = methylation(beta)`` (both default options,
     as a spec file builds them): ``y = 1 + beta_age age + g + s + e``, ``g ~ N(0, h2 G)``,
     ``s ~ N(0, e2 E)``, ``e ~ N(0, 1 - h2 - e2)``.
 
@@ -428,9 +429,9 @@ def methylation_trait(
 
     rng = np.random.default_rng(seed)
     geno = genotypes(n, m, seed=rng.integers(2**31))
-    factors = rng.standard_normal((n, 5))
-    loadings = rng.normal(0, 0.8, size=(probes, 5))
-    mvals = factors @ loadings.T + rng.normal(0, 0.7, size=(n, probes)) + rng.normal(0, 1.5, size=probes)
+    factors = rng.standard_normal((n, 20))
+    loadings = rng.normal(0, 0.3, size=(probes, 20))
+    mvals = factors @ loadings.T + rng.normal(0, 1.0, size=(n, probes)) + rng.normal(0, 1.5, size=probes)
     beta = pd.DataFrame(2.0**mvals / (1.0 + 2.0**mvals), index=geno.index,
                         columns=[f"cg{j:05d}" for j in range(probes)])
     G, E = grm(geno), methylation(beta)

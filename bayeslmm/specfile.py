@@ -331,8 +331,8 @@ def _load_kernels(ctx: _Context, table: dict[str, Any], objects: Mapping[str, An
             kernels[name] = _build_kernel(ctx, name, source, entry[source], options, objects, kernels)
         except SpecFileError:
             raise
-        except BayesLMMError as err:
-            raise ctx.error(f"{where}.{source}", str(err)) from None
+        except (BayesLMMError, TypeError, ValueError) as err:  # a builder rejected a value of this table
+            raise ctx.error(f"{where}.{source}", f"{type(err).__name__}: {err}") from None
     return kernels
 
 

@@ -48,7 +48,7 @@ def save(fig, name):
 
 
 # %%
-data, tables = bl.datasets.imprinting(n_generations=3, seed=22)
+data, tables = bl.datasets.imprinting(n_generations=3, seed=24)
 truth = data.attrs["truth"]
 ped = tables["pedigree"]
 Am, Ap = bl.kernels.pedigree(ped, parent_of_origin=True)

@@ -54,7 +54,7 @@ __all__ = [
     "term_basis",
 ]
 
-MAX_BASIS = {1: 200, 2: 400}
+MAX_BASIS = {1: 200, 2: 1024}
 """Most basis functions per term (all dimensions together) before the plan is capped."""
 COARSE = 0.1
 """Warn when the approximate correlation is off by more than this at the prior's median lengthscale."""

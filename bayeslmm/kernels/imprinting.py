@@ -13,9 +13,11 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 
 from bayeslmm.kernels.kernel import Kernel
-from bayeslmm.kernels.pedigree import DEFAULT_UNKNOWN, _blocks, _parse, _Ped
+from bayeslmm.kernels.pedigree import DEFAULT_UNKNOWN, _blocks, _min_eigenvalue, _parse, _Ped
+from bayeslmm.linalg.psd import PSDReport
 
 __all__ = ["ParentOfOrigin", "parent_of_origin", "gametic_relationship"]
 
@@ -70,6 +72,29 @@ def _dense_gametic(ped: _Ped) -> np.ndarray:
         np.fill_diagonal(within, 1.0)
         g[lo:hi, lo:hi] = within
     return g
+
+
+def _gametic_inverse(ped: _Ped, f: np.ndarray) -> sp.csr_matrix | None:
+    """Sparse inverse of the gametic matrix, or None when a parent is fully inbred.
+
+    Gamete k of an individual with known parent s is a copy of one of s's gametes:
+    :math:`G = (I - P)^{-1} D (I - P)^{-\\top}` with :math:`P_{k, s^p} = P_{k, s^m} = 1/2`
+    and Mendelian sampling variance :math:`D_k = (1 - F_s) / 2` (1 for a founder gamete),
+    so :math:`G^{-1} = (I - P)^\\top D^{-1} (I - P)`.
+    """
+    parent = np.empty(2 * ped.sire.shape[0], dtype=np.int64)
+    parent[0::2], parent[1::2] = ped.sire, ped.dam
+    known = np.flatnonzero(parent >= 0)
+    d = np.ones(parent.shape[0])
+    d[known] = 0.5 * (1.0 - f[parent[known]])
+    if np.any(d <= 1e-12):
+        return None
+    m = parent.shape[0]
+    rows = np.concatenate([np.arange(m), known, known])
+    cols = np.concatenate([np.arange(m), 2 * parent[known], 2 * parent[known] + 1])
+    vals = np.concatenate([np.ones(m), np.full(2 * known.size, -0.5)])
+    ip = sp.csr_matrix((vals, (rows, cols)), shape=(m, m))
+    return (ip.T @ sp.diags(1.0 / d) @ ip).tocsr()
 
 
 def gametic_relationship(
@@ -154,7 +179,8 @@ def parent_of_origin(
     ParentOfOrigin
         ``(maternal, paternal)`` kernels over the pedigree ids (parents before offspring).
         Their diagonal is 1, so their variance components are on the scale of one
-        observation without rescaling.
+        observation without rescaling. ``kernel.psd`` reports the smallest eigenvalue of the
+        whole gametic matrix (from its sparse inverse by Lanczos), a lower bound of theirs.
 
     Notes
     -----
@@ -194,11 +220,17 @@ def parent_of_origin(
     detail = f"{n} individuals"
     if parsed.n_added:
         detail += f", {parsed.n_added} parents added as founders"
-    info = {"n_added_parents": parsed.n_added, "reordered": parsed.reordered,
-            "inbreeding": np.ascontiguousarray(np.diagonal(g[0::2, 1::2])).copy()}
+    f = np.ascontiguousarray(np.diagonal(g[0::2, 1::2])).copy()
+    info = {"n_added_parents": parsed.n_added, "reordered": parsed.reordered, "inbreeding": f}
+    inverse = _gametic_inverse(parsed, f)
+    report = None
+    if inverse is not None:  # interlacing: a principal submatrix's smallest eigenvalue is >= G's
+        report = PSDReport.by_construction(_min_eigenvalue(inverse), "lower bound: the smallest eigenvalue of the "
+                                           "gametic matrix G = T D T' with D > 0, positive definite")
     kernels = {}
     for which, sl in (("maternal", slice(1, None, 2)), ("paternal", slice(0, None, 2))):
         label = f"{name}_{which}" if name else ("Am" if which == "maternal" else "Ap")
         kernels[which] = Kernel(np.ascontiguousarray(g[sl, sl]), parsed.ids, label, scale=False, _owned=True,
-                                source=f"{which} gametic relationship ({detail})", info=info)
+                                source=f"{which} gametic relationship ({detail})", info=info,
+                                _psd_report=report)
     return ParentOfOrigin(maternal=kernels["maternal"], paternal=kernels["paternal"])

@@ -85,6 +85,22 @@ def test_parent_of_origin_blocks_and_known_values() -> None:
     assert min(Am.psd.min_eigenvalue, Ap.psd.min_eigenvalue) > 0
 
 
+def test_sparse_gametic_inverse_and_psd_bound() -> None:
+    from bayeslmm.kernels.imprinting import _gametic_inverse
+    from bayeslmm.kernels.pedigree import _parse
+
+    ped = _ped()
+    G = gametic_relationship(ped).matrix
+    parsed = _parse(ped, "id", "sire", "dam", ("0", "NA", "."))
+    inverse = _gametic_inverse(parsed, np.diagonal(G[0::2, 1::2]))
+    np.testing.assert_allclose(inverse @ G, np.eye(G.shape[0]), atol=1e-10)
+    Am, Ap = pedigree(ped, parent_of_origin=True)
+    lam_g = np.linalg.eigvalsh(G)[0]
+    for K in (Am, Ap):  # interlacing: the reported bound is G's smallest eigenvalue, below K's own
+        assert K.psd.min_eigenvalue == pytest.approx(lam_g, rel=1e-6)
+        assert K.psd.min_eigenvalue <= np.linalg.eigvalsh(K.matrix)[0] + 1e-12
+
+
 def test_names_and_bad_options() -> None:
     ped = _ped()
     pair = parent_of_origin(ped, name="G")
