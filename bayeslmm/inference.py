@@ -19,6 +19,12 @@ __all__ = ["sample", "resolve_sampler", "SAMPLERS"]
 
 SAMPLERS = ("auto", "nutpie", "pymc", "numpyro")
 
+# Step-size target when none is given. At nutpie's 0.8, Dyestuff2 (lme4; batch sd at the REML
+# boundary) had 1-2 divergences in 5 of 8 runs of 4 x 1000 draws, all at batch shares of 0.07-0.77;
+# at 0.9 none in the same 8 runs, bulk ESS of the batch sd 1126 vs 1000, sampling 15% slower
+# (rstanarm's stan_glmer uses 0.95 for the same reason)
+DEFAULT_TARGET_ACCEPT = 0.9
+
 # nutpie's compiled model per PyMC model: refitting a model (another seed, more draws) skips
 # the 7-17 s numba compile; weak keys, so the entry goes with the model
 _NUTPIE_CACHE: "weakref.WeakKeyDictionary[pm.Model, Any]" = weakref.WeakKeyDictionary()
@@ -62,7 +68,8 @@ def sample(
     sampler
         ``"auto"``, ``"nutpie"``, ``"pymc"`` or ``"numpyro"``.
     target_accept
-        NUTS step-size adaptation target (nutpie and PyMC default 0.8).
+        NUTS step-size adaptation target; ``None`` uses :data:`DEFAULT_TARGET_ACCEPT` (0.9,
+        where nutpie and PyMC default to 0.8). Recorded in ``idata.attrs``.
     observed
         The response, stored as ``observed_data`` when the sampler does not store it.
 
@@ -77,6 +84,10 @@ def sample(
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0] % (2**31))
     seed = int(seed)
+    if target_accept is None:
+        target_accept = DEFAULT_TARGET_ACCEPT
+    if not 0.0 < float(target_accept) < 1.0:
+        raise SamplingError(f"target_accept must be between 0 and 1, got {target_accept!r}")
     used = resolve_sampler(sampler)
     cores = cores or max(1, min(chains, os.cpu_count() or 1))
     if used == "nutpie":
@@ -104,6 +115,7 @@ def sample(
         idata.add_groups(observed_data=xr.Dataset({"y": ("obs", np.asarray(observed))}))
     idata.attrs.update(
         {"sampler": used, "seed": seed, "draws": draws, "tune": tune, "chains": chains,
+         "target_accept": float(target_accept),
          "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     )
     return idata

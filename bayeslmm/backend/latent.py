@@ -36,7 +36,7 @@ def kernel_root(kernel) -> np.ndarray:
 
 
 def latent_term(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) -> pt.TensorVariable:
-    """Contribution of ``term`` to the linear predictor (length n).
+    r"""Contribution of ``term`` to the linear predictor (length n).
 
     Notes
     -----

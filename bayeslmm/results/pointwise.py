@@ -278,9 +278,6 @@ def marginal_loglik(spec: ModelSpec, idata: Any, max_draws: int | None = None) -
             f"kind='marginal' needs a gaussian family; random effects of the {spec.family.name!r} family "
             "cannot be integrated out in closed form: use kind='conditional'"
         )
-    if spec.gp_terms:
-        raise SpecError(f"kind='marginal' is not available for models with gp() terms "
-                        f"({', '.join(g.label for g in spec.gp_terms)}); use kind='conditional'")
     chains, draws = _shape(idata)
     total = chains * draws
     sigma2_all = residual_sd_draws(spec, idata) ** 2  # (S, n): one value per row under a sigma formula

@@ -145,6 +145,8 @@ def test_unknown_sampler_and_bad_draws(df: pd.DataFrame) -> None:
         model.fit(sampler="stan")
     with pytest.raises(SamplingError, match="draws must be a positive integer, got 0"):
         model.fit(draws=0)
+    with pytest.raises(SamplingError, match="target_accept must be between 0 and 1, got 1.5"):
+        model.fit(target_accept=1.5)
 
 
 def test_missing_rows_dropped_counted_and_warned(df: pd.DataFrame) -> None:

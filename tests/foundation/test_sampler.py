@@ -42,6 +42,7 @@ def test_auto_nutpie_seed_recorded_reproducible_with_log_likelihood(model: bl.Mo
     assert isinstance(seed, int)
     for key in ("bayeslmm_version", "formula", "strategy", "draws", "tune", "chains", "created_at"):
         assert key in attrs, key
+    assert attrs["target_accept"] == 0.9  # DEFAULT_TARGET_ACCEPT (see inference.py for why)
     groups = set(first.idata.groups())
     assert {"posterior", "sample_stats", "log_likelihood", "observed_data"} <= groups
     ll = first.idata.log_likelihood["y"]

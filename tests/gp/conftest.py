@@ -47,8 +47,8 @@ def field_1000():
 def exact_and_hsgp():
     """n = 150 (exact GP costs O(n³) per gradient): the same data fitted exactly and with HSGP."""
     df = bl.datasets.spatial_field(150, lengthscale=0.25, sd_field=1.0, sigma=0.4, env_effect=0.5, seed=4)
-    exact = _fit('response ~ env + gp(x, y, approx="exact")', df, draws=500, tune=400)
-    hsgp = _fit('response ~ env + gp(x, y, approx="hsgp")', df, draws=500, tune=400)
+    exact = _fit('response ~ env + gp(x, y, approx="exact")', df, draws=400, tune=300)
+    hsgp = _fit('response ~ env + gp(x, y, approx="hsgp")', df, draws=400, tune=300)
     return df, exact, hsgp
 
 

@@ -111,3 +111,21 @@ def test_gp_map_returns_figure(small_field, formula):
     assert isinstance(fig, Figure)
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert any("posterior mean" in t for t in titles) and any("posterior sd" in t for t in titles)
+
+
+def test_save_and_load_keep_the_field(small_field, tmp_path):
+    """A saved fit rebuilds the same gp() term (projection, centring, basis): same predictions."""
+    model = bl.Model("y ~ env + gp(x, v, approx='hsgp', m=6)", small_field)
+    spec, g = model.spec, model.spec.gp_terms[0]
+    plan = hsgp_plan(spec, g)
+    rng = np.random.default_rng(5)
+    idata = _posterior(spec, rng, **{f"beta_{g.key}": rng.standard_normal((40, plan.size)),
+                                     f"w_{g.key}": np.ones((40, plan.size))})
+    idata.attrs.update(model._provenance())
+    fit = Fit(model, idata)
+    path = tmp_path / "gp_fit.nc"
+    fit.save(str(path))
+    loaded = bl.load(str(path))
+    new = _new_rows().assign(x=[1.0, 5.0, 9.0], v=[0.5, 2.0, 3.5])
+    np.testing.assert_allclose(loaded.predict(new, return_draws=True), fit.predict(new, return_draws=True))
+    assert loaded.spec.gp_terms[0].label == "gp(x, v)"
