@@ -7,6 +7,8 @@ BLAS ``syrk`` call.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +27,7 @@ GRM_METHODS = ("vanraden", "standardized")
 DEFAULT_BLOCK = 4096
 
 
-class GenotypeSource:
+class GenotypeSource(ABC):
     """n x m genotypes read by column blocks; subclasses wrap an array or a .bed file."""
 
     n: int
@@ -35,9 +37,9 @@ class GenotypeSource:
     may_have_missing: bool = True
     label: str = "genotypes"
 
+    @abstractmethod
     def block(self, columns: slice | np.ndarray) -> np.ndarray:
         """Columns as a fresh, writable, Fortran-ordered float64 array (n x b)."""
-        raise NotImplementedError
 
 
 class _ArraySource(GenotypeSource):
