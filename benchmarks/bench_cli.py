@@ -130,6 +130,9 @@ def main() -> None:
     lines += [f"| demo stage: {name} | {w:.1f} | {c:.1f} | |" for name, w, c in stages]
     lines += [f"| KDE of 60 curves x 600 points on 300 grid points: bayeslmm binned | {ours:.3f} | | 1.00 |",
               f"| same with scipy.stats.gaussian_kde | {scipy_t:.3f} | | {scipy_t / ours:.1f} (scipy / ours) |"]
+    lines += ["", "Wall seconds depend on other jobs sharing the 2 cores (load average above); CPU seconds do "
+              "not. The demo's CPU total is the bound on its wall time on 2 idle cores (nutpie runs the chains in "
+              "parallel, so the wall time there is lower)."]
     table = "\n".join(lines)
     print(table)
     if args.write:
