@@ -24,7 +24,7 @@ import warnings
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import bayeslmm as bl  # noqa: E402
+import bayeslmm as bl
 
 QUANTITIES = ["lengthscale(gp(x, y))", "sd(gp(x, y))", "sigma", "env"]
 
@@ -63,7 +63,7 @@ def main() -> None:
 
     small = bl.datasets.spatial_field(n_small, lengthscale=0.15, sd_field=1.0, sigma=0.5, env_effect=0.5, seed=2)
     truth = small.attrs["truth"]
-    exact, wall = fit('response ~ env + gp(x, y, approx="exact")', small, draws=40, tune=40)
+    exact, wall = fit('response ~ env + gp(x, y, approx="exact")', small, draws=50, tune=50)
     rows.append(describe("exact", exact, wall, truth))
     hsgp, wall = fit("response ~ env + gp(x, y)", small, draws=500, tune=500)
     rows.append(describe("hsgp", hsgp, wall, truth))

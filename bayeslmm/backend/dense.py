@@ -48,6 +48,8 @@ def build(spec: ModelSpec) -> pm.Model:
     Notes
     -----
     :math:`y \\sim N(Xb, V)`, :math:`V = \\sum_t Z_t (\\Sigma_t \\otimes K_t) Z_t' + \\sigma_e^2 I`.
+    ``gp()`` fields add their covariance to :math:`V` (the exact GP); the density is then the
+    ``Potential`` ``marginal`` (:class:`bayeslmm.backend.gp.GaussianLogp`, a cheaper gradient).
     """
     if not spec.family.marginalisable:
         raise SpecError(f"the dense strategy needs a gaussian family, not {spec.family.name!r}")
@@ -56,9 +58,12 @@ def build(spec: ModelSpec) -> pm.Model:
         mu = fixed_effects(spec)
         factors = [term_covariance_factor(spec, t, var) for t in spec.terms]
         V = marginal_covariance(spec, factors, var.residual_sd(spec) ** 2)
-        for field in spec.gp_terms:  # exact GP or HSGP covariance (bayeslmm.backend.gp)
-            from .gp import dense_covariance
+        if spec.gp_terms:  # exact GP or HSGP covariance; cheaper gradient (bayeslmm.backend.gp)
+            from .gp import dense_covariance, gaussian_marginal
 
-            V = V + dense_covariance(spec, field, var)
+            for field in spec.gp_terms:
+                V = V + dense_covariance(spec, field, var)
+            gaussian_marginal(spec.y, mu, V)
+            return model
         pm.MvNormal("y", mu=mu, cov=V, observed=spec.y)
     return model

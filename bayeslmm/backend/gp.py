@@ -22,6 +22,9 @@ from typing import Any
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from pytensor.graph.basic import Apply
+from pytensor.graph.op import Op
+from scipy.linalg import lapack
 from scipy.spatial.distance import pdist, squareform
 
 from ..errors import SpecError
@@ -39,8 +42,8 @@ __all__ = [
     "C_CAPPED",
     "GP_STRATEGIES",
     "MAX_BASIS",
-    "HSGPPlan",
     "GPApproximationWarning",
+    "HSGPPlan",
     "choose_strategy",
     "dense_covariance",
     "distances",
@@ -441,3 +444,44 @@ def field_on_rows(spec: ModelSpec, term: GPTermSpec, idata: Any) -> np.ndarray:
     if term.method == "exact":
         return azb.draws(idata, f"f_{term.key}")
     return azb.draws(idata, f"beta_{term.key}") @ term_basis(term, hsgp_plan(spec, term)).T
+
+
+class GaussianLogp(Op):
+    """:math:`\\log N(r; 0, V)` for a dense covariance, with its gradient from one Cholesky
+    factorisation and one inverse (LAPACK).
+
+    Outputs the log density, :math:`\\partial/\\partial V = \\tfrac12(\\alpha\\alpha' - V^{-1})` and
+    :math:`\\partial/\\partial r = -\\alpha`, :math:`\\alpha = V^{-1}r`, computed together; the
+    gradient of the exact GP's hyperparameters then flows through :math:`V` elementwise. About
+    :math:`n^3` flops per evaluation, against several times that for PyTensor's gradient of a
+    Cholesky factorisation (``pm.MvNormal``), which dominates an exact GP's sampling time.
+    """
+
+    def make_node(self, V, r) -> Apply:
+        V = pt.as_tensor_variable(V).astype("float64")
+        r = pt.as_tensor_variable(r).astype("float64")
+        return Apply(self, [V, r], [pt.dscalar(), pt.dmatrix(), pt.dvector()])
+
+    def perform(self, node, inputs, output_storage) -> None:
+        V, r = (np.asarray(v, dtype=float) for v in inputs)
+        n = len(r)
+        L, info = lapack.dpotrf(V, lower=1, clean=1)
+        if info != 0:  # not positive definite at these parameters
+            values = (np.asarray(-np.inf), np.zeros_like(V), np.zeros_like(r))
+        else:
+            alpha = lapack.dpotrs(L, r, lower=1)[0]
+            inverse = lapack.dpotri(L, lower=1)[0]
+            inverse = np.tril(inverse) + np.tril(inverse, -1).T
+            logp = -0.5 * (n * np.log(2 * np.pi) + 2.0 * np.sum(np.log(np.diag(L))) + r @ alpha)
+            values = (np.asarray(logp), 0.5 * (np.outer(alpha, alpha) - inverse), -alpha)
+        for storage, value in zip(output_storage, values):
+            storage[0] = value
+
+    def grad(self, inputs, output_grads):
+        outs = self(*inputs)
+        return [output_grads[0] * outs[1], output_grads[0] * outs[2]]
+
+
+def gaussian_marginal(y: np.ndarray, mean: pt.TensorVariable, V: pt.TensorVariable) -> None:
+    """Add :math:`\\log N(y; \\mu, V)` to the model as the ``Potential`` ``marginal``."""
+    pm.Potential("marginal", GaussianLogp()(V, pt.as_tensor_variable(y) - mean)[0])

@@ -13,9 +13,13 @@ from bayeslmm.errors import SpecError
 from bayeslmm.results import plots
 
 
+KINDS = ["variance", "proportions", "trace", "rank", "ppc", "caterpillar", "shrinkage", "correlation"]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("kind", sorted(plots.PLOTS))
+@pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_returns_a_figure(small_fit, kind):
+    assert kind in plots.PLOTS
     fig = small_fit.plot(kind)
     assert isinstance(fig, Figure)
     assert fig.axes and any(ax.has_data() for ax in fig.axes)

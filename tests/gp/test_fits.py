@@ -45,10 +45,7 @@ def test_matern_field_recovered(field_1000):
 def test_predict_at_new_locations_and_map(field_1000):
     """Kriging at new locations of the same field: the predicted field is closer to the truth than
     no field (mean squared error below half the field's variance), and the map draws."""
-    import bayeslmm as bl
-
-    df, fit = field_1000
-    held = bl.datasets.spatial_field(1000, lengthscale=0.15, sd_field=1.0, sigma=0.5, env_effect=0.5, seed=3)
+    held, fit = field_1000
     rng = np.random.default_rng(0)
     new = pd.DataFrame({"x": rng.uniform(0.05, 0.95, 50), "y": rng.uniform(0.05, 0.95, 50), "env": 0.0})
     # the true field at the new locations: the nearest data location's field (locations are dense)
@@ -71,7 +68,7 @@ def test_hsgp_agrees_with_exact(exact_and_hsgp):
     of two means is about 0.15 sd; the HSGP's correlation error at this lengthscale (a quarter
     of the extent) is near 0.01. The fitted fields correlate above 0.98.
     """
-    df, exact, hsgp = exact_and_hsgp
+    _, exact, hsgp = exact_and_hsgp
     assert (exact.strategy.name, hsgp.strategy.name) == ("dense", "hsgp")
     a, b = exact.summary(), hsgp.summary()
     for name in ["env", "sigma", "sd(gp(x, y))", "lengthscale(gp(x, y))"]:

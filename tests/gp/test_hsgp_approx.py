@@ -15,7 +15,11 @@ import pytest
 from scipy.spatial.distance import pdist, squareform
 
 import bayeslmm as bl
-from bayeslmm.backend.gp import GPApproximationWarning, hsgp_plan, spectral_density_numpy
+from bayeslmm.backend.gp import (
+    GPApproximationWarning,
+    hsgp_plan,
+    spectral_density_numpy,
+)
 from bayeslmm.spec.gp import hsgp_basis, hsgp_frequencies, kernel_matrix
 
 
@@ -51,10 +55,10 @@ def test_one_dimension_heuristic_is_near_exact(unit_square, cov):
 
 @pytest.mark.parametrize("cov,median_tol", [("matern32", 0.1), ("matern52", 0.06), ("expquad", 0.01)])
 def test_two_dimensions_capped_plan(unit_square, cov, median_tol):
-    term, plan = _plan(f'y ~ gp(x, v, cov="{cov}", approx="hsgp")', unit_square)
+    _, plan = _plan(f'y ~ gp(x, v, cov="{cov}", approx="hsgp")', unit_square)
     assert plan.source == "capped"
     assert plan.errors[1] < median_tol
-    finer, finer_plan = _plan(f'y ~ gp(x, v, cov="{cov}", m=32, c=2.5)', unit_square)
+    _, finer_plan = _plan(f'y ~ gp(x, v, cov="{cov}", m=32, c=2.5)', unit_square)
     assert finer_plan.errors[1] < plan.errors[1] or finer_plan.errors[1] < 1e-3
 
 

@@ -193,3 +193,29 @@ def test_basis_matches_pymc():
     want = calc_eigenvectors(X, L, calc_eigenvalues(L, m), m).eval()
     np.testing.assert_allclose(hsgp_basis(X, L, m), want, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(hsgp_frequencies(L, m) ** 2, calc_eigenvalues(L, m), rtol=1e-12)
+
+
+def test_gaussian_logp_gradient():
+    """The exact GP's density op: value equals scipy, gradient equals finite differences of
+    log N(y; 0, s² K(l) + e² I) in (l, s, e) (central differences, rtol 1e-5)."""
+    import pytensor
+    import pytensor.tensor as pt
+
+    from bayeslmm.backend.gp import GaussianLogp
+
+    rng = np.random.default_rng(9)
+    X = rng.uniform(0, 1, (25, 2))
+    D = cdist(X, X)
+    y = rng.standard_normal(25)
+    theta = pt.dvector("theta")
+    r = pt.as_tensor_variable(D) / theta[0]
+    V = theta[1] ** 2 * (1 + np.sqrt(3) * r) * pt.exp(-np.sqrt(3) * r) + theta[2] ** 2 * pt.eye(25)
+    logp = GaussianLogp()(V, pt.as_tensor_variable(y))[0]
+    f = pytensor.function([theta], [logp, pytensor.grad(logp, theta)])
+    point = np.array([0.3, 1.2, 0.5])
+    value, grad = f(point)
+    K = kernel_matrix("matern32", D, 0.3) * 1.44 + 0.25 * np.eye(25)
+    assert np.isclose(value, multivariate_normal(np.zeros(25), K).logpdf(y), rtol=1e-10)
+    eps = 1e-6
+    numeric = [(f(point + eps * e)[0] - f(point - eps * e)[0]) / (2 * eps) for e in np.eye(3)]
+    np.testing.assert_allclose(grad, numeric, rtol=1e-5)
