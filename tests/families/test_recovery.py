@@ -54,24 +54,38 @@ def test_liability_h2_recovered_from_binary_trait(liability_fit):
 
 
 def heteroscedastic_data(seed: int = 1) -> pd.DataFrame:
-    """y = 1 + x + u_g + e, u ~ N(0, 0.5²), e sd 0.5 in group a and 2 in group b."""
+    """y = 1 + x + u_g + e, u ~ N(0, 0.5²), e sd 0.5 in group a and 2 in group b.
+
+    The simulated errors are kept in column ``e`` (not used by the model) so a test can
+    compare with the sd the sample actually realised as well as the population value.
+    """
     rng = np.random.default_rng(seed)
     n, groups = 400, 20
     g = rng.integers(0, groups, n)
     x = rng.standard_normal(n)
     grp = np.where(rng.random(n) < 0.5, "a", "b")
     sd = np.where(grp == "a", 0.5, 2.0)
-    y = 1 + x + rng.normal(0, 0.5, groups)[g] + sd * rng.standard_normal(n)
-    return pd.DataFrame({"y": y, "x": x, "g": [f"g{k}" for k in g], "grp": grp})
+    e = sd * rng.standard_normal(n)
+    y = 1 + x + rng.normal(0, 0.5, groups)[g] + e
+    return pd.DataFrame({"y": y, "x": x, "g": [f"g{k}" for k in g], "grp": grp, "e": e})
 
 
 @pytest.mark.slow
 def test_heteroscedastic_group_sds_recovered():
-    fit = bl.Model(["y ~ x + (1 | g)", "sigma ~ grp"], heteroscedastic_data()).fit(
+    """The 94% interval of each group's residual sd covers the sd its simulated errors realised.
+
+    With about 200 rows per group the realised sd differs from the population value by
+    about 5% (sd/sqrt(2n)); with this seed group b realised 2.21 against 2.0, two standard
+    errors out, so the population value is checked only to within 15%.
+    """
+    df = heteroscedastic_data()
+    fit = bl.Model(["y ~ x + (1 | g)", "sigma ~ grp"], df).fit(
         draws=500, tune=500, chains=2, seed=2, progress=False)
     table = fit.residual_sd()
-    for level, truth in (("a", 0.5), ("b", 2.0)):
-        assert table.loc[level, "sd_lower"] < truth < table.loc[level, "sd_upper"], level
+    for level, population in (("a", 0.5), ("b", 2.0)):
+        realised = np.sqrt(np.mean(df.loc[df["grp"] == level, "e"] ** 2))
+        assert table.loc[level, "sd_lower"] < realised < table.loc[level, "sd_upper"], level
+        assert abs(table.loc[level, "sd"] / population - 1) < 0.15, level
         assert table.loc[level, "sd_upper"] / table.loc[level, "sd_lower"] < 1.4
     summary = fit.summary()
     assert summary.loc["sigma:grp[b]", "lower"] < np.log(4) < summary.loc["sigma:grp[b]", "upper"]

@@ -23,6 +23,8 @@ from bayeslmm.backend.gp import (
 )
 from bayeslmm.spec.gp import hsgp_basis, hsgp_frequencies, kernel_matrix
 
+pytestmark = pytest.mark.filterwarnings("ignore::bayeslmm.backend.gp.GPApproximationWarning")  # coarse m on purpose
+
 RTOL = 1e-8
 
 

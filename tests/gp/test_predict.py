@@ -15,6 +15,8 @@ from bayeslmm.errors import DataError
 from bayeslmm.results.fit import Fit
 from bayeslmm.spec.gp import hsgp_frequencies, kernel_matrix
 
+pytestmark = pytest.mark.filterwarnings("ignore::bayeslmm.backend.gp.GPApproximationWarning")  # coarse m on purpose
+
 
 def _posterior(spec, rng, S=40, **extra):
     """Two chains of S/2 draws: fixed effects, sds and lengthscales, plus ``extra`` (S, ...) arrays."""
