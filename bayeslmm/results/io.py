@@ -1,7 +1,7 @@
 """Save a fit to one NetCDF file and load it back, ready to predict again.
 
 The file holds the InferenceData groups, the rows used in fitting (group ``bayeslmm_data``),
-each kernel (group ``bayeslmm_kernel_<name>``) and the model definition as JSON in the
+each kernel with its low-rank factor if it has one (group ``bayeslmm_kernel_<name>``) and the model definition as JSON in the
 attributes. Loading rebuilds the model from these, so ``predict`` works unchanged.
 """
 
@@ -75,8 +75,12 @@ def save_fit(fit: Any, path: str) -> None:
     })
     groups = {_DATA: _data_dataset(spec.data)}
     for name, kern in spec.kernels.items():
-        ds = xr.Dataset({"matrix": (("id", "id2"), np.asarray(kern.matrix))}, coords={"id": np.asarray(kern.ids, dtype=str)})
+        variables = {"matrix": (("id", "id2"), np.asarray(kern.matrix))}
+        if kern.factor is not None:
+            variables["factor"] = (("id", "factor_column"), np.asarray(kern.factor))
+        ds = xr.Dataset(variables, coords={"id": np.asarray(kern.ids, dtype=str)})
         ds.attrs["scale"] = float(kern.scale)
+        ds.attrs["source"] = kern.source
         groups[_KERNEL + name] = ds
     azb.to_netcdf(azb.with_groups(idata, groups), str(path))
 
@@ -101,7 +105,11 @@ def load(path: str):
     kernels = {}
     for name in info["kernels"]:
         ds = idata[_KERNEL + name]
-        kernels[name] = Kernel(ds["matrix"].values, ds["id"].values, name=name, scale=False, psd="clip")
+        # the saved matrix is already scaled and PSD-checked; the low-rank factor, where the
+        # kernel had one, comes back too (latent strategies and effect draws use it)
+        factor = ds["factor"].values if "factor" in ds else None
+        kernels[name] = Kernel(ds["matrix"].values, ds["id"].values, name=name, scale=False, psd="clip",
+                               factor=factor, source=str(ds.attrs.get("source", "matrix")))
     priors = {k: Prior(v["dist"], why=v["why"], **{n: (np.asarray(x) if isinstance(x, list) else x) for n, x in v["params"].items()})
               for k, v in info["priors"].items()}
     model = Model(info["formula"], data, family=info["family"], link=info["link"], priors=priors,
