@@ -9,10 +9,13 @@ skipped with a message naming the missing path where the data are absent.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Callable
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # model_values under --import-mode=importlib
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # pytest -n 2 on 2 cores: one BLAS thread per worker. Two OpenBLAS threads per worker on

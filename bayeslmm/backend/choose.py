@@ -8,6 +8,7 @@ lowrank       the same with a kernel from m < n features (thin SVD, no O(n³) st
 hybrid        Gaussian, such a kernel term plus other terms (latent, non-centred)
 woodbury      exact marginal with every term as a factor (reference for hybrid)
 hsgp          Gaussian, ``gp()`` fields (HSGP) and iid intercepts integrated out (Gram matrix)
+collapsed     Gaussian, iid terms only: one term integrated out level by level, others latent
 latent        everything else: iid terms, slopes on kernels, repeated records, GLMMs
 dense         the O(n³) reference, small n only
 ============  =====================================================================
@@ -23,7 +24,7 @@ import pymc as pm
 
 from ..errors import SpecError
 from ..spec.model_spec import ModelSpec
-from . import dense, gp, hsgp, hybrid, latent, lowrank, spectral, woodbury
+from . import collapsed, dense, gp, hsgp, hybrid, latent, lowrank, spectral, woodbury
 from .rotated import is_marginalisable_kernel_term
 
 __all__ = ["Strategy", "choose", "STRATEGIES", "build", "complete"]
@@ -34,6 +35,7 @@ STRATEGIES: dict[str, ModuleType] = {
     "hybrid": hybrid,
     "woodbury": woodbury,
     "hsgp": hsgp,
+    "collapsed": collapsed,
     "latent": latent,
     "dense": dense,
 }
@@ -81,6 +83,12 @@ def choose(spec: ModelSpec, override: str | None = None) -> Strategy:
     if not spec.family.marginalisable:
         return Strategy("latent", f"{spec.family.name} family: random effects cannot be integrated out")
     if not spec.has_kernels:
+        if collapsed.applies(spec):
+            main = collapsed.collapsed_term(spec)
+            others = [t.group for t in spec.terms if t is not main]
+            rest = f"; {', '.join(others)} latent and non-centred" if others else ""
+            return Strategy("collapsed", f"({' + '.join(main.columns).replace('Intercept', '1')} | {main.group}) "
+                                         f"integrated out level by level ({main.n_levels} levels){rest}")
         return Strategy("latent", "iid random effects: non-centred latent effects, O(n q) per gradient")
     if lowrank.applies(spec):
         k = spec.kernels[spec.terms[0].kernel]

@@ -178,8 +178,12 @@ def eigh_of(matrix: np.ndarray, *, label: str = "matrix") -> Eigh:
     return Eigh(vectors=np.ascontiguousarray(vectors[:, ::-1]), values=values, n=a.shape[0])
 
 
+GRAM_MIN_RATIO = 1e-6
+"""Smallest eigenvalue ratio of :math:`W'W` for which the Gram route is used (else a thin SVD)."""
+
+
 def eigh_from_factor(W: np.ndarray, *, label: str = "factor") -> Eigh:
-    """Eigendecomposition of ``K = W W'`` from a thin SVD of the factor ``W``.
+    """Eigendecomposition of ``K = W W'`` from the factor ``W``, never forming ``K``.
 
     Parameters
     ----------
@@ -195,19 +199,32 @@ def eigh_from_factor(W: np.ndarray, *, label: str = "factor") -> Eigh:
 
     Notes
     -----
-    With :math:`W = U S V^\\top` (thin SVD), :math:`W W^\\top = U S^2 U^\\top`, so the
-    decomposition costs O(n m²) and never forms an n x n matrix. When ``m >= n`` the SVD
-    returns ``n`` singular values and the decomposition is complete.
+    With :math:`W = U S V^\\top`, :math:`W W^\\top = U S^2 U^\\top`. For ``m < n`` the
+    decomposition goes through the m x m Gram matrix: :math:`W^\\top W = V S^2 V^\\top`
+    (one ``syrk`` and an m x m ``eigh``), then :math:`U = W V S^{-1}`. That is O(n m²) like
+    a thin SVD but about 3x faster (n = 10,000, m = 5,000 on 2 cores: see
+    docs/benchmarks.md). Squaring W squares its condition number, so the Gram route is
+    used only when every eigenvalue of :math:`W^\\top W` is above :data:`GRAM_MIN_RATIO`
+    times the largest (the relative error of a column of U is then below about 1e-10);
+    otherwise, and when ``m >= n``, a thin SVD gives the decomposition.
     """
     w = np.asarray(W, dtype=np.float64)
     if w.ndim != 2:
         raise KernelError(f"{label} must be 2-D (n x m), got shape {w.shape}")
     if not np.all(np.isfinite(w)):
         raise KernelError(f"{label} contains non-finite values")
+    n, m = w.shape
+    if 0 < m < n:
+        gram = scipy.linalg.blas.dsyrk(1.0, w, trans=1, lower=1)  # W'W, lower triangle
+        values, vectors = scipy.linalg.eigh(gram, lower=True, check_finite=False, overwrite_a=True)
+        if values[0] > GRAM_MIN_RATIO * values[-1]:
+            values, vectors = values[::-1], vectors[:, ::-1]
+            u = (w @ vectors) / np.sqrt(values)
+            return Eigh(vectors=np.ascontiguousarray(u), values=values, n=n)
     try:
         u, s, _ = scipy.linalg.svd(w, full_matrices=False, check_finite=False)
     except np.linalg.LinAlgError:
         u, s, _ = scipy.linalg.svd(
             w, full_matrices=False, check_finite=False, lapack_driver="gesvd"
         )
-    return Eigh(vectors=np.ascontiguousarray(u), values=s**2, n=w.shape[0])
+    return Eigh(vectors=np.ascontiguousarray(u), values=s**2, n=n)

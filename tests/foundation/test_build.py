@@ -52,13 +52,30 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_build_has_finite_logp_and_gradient(case: str, frame: pd.DataFrame, kernel: bl.Kernel) -> None:
+    """The latent (non-centred) build of every kind of term; the kernel case keeps its default."""
     formula, names = CASES[case]
-    model = bl.Model(formula, frame, kernels={"K": kernel})
+    model = bl.Model(formula, frame, kernels={"K": kernel}, strategy=None if case == "kernel" else "latent")
     pm_model = model.build()
     assert isinstance(pm_model, pm.Model)
     assert model.build() is pm_model  # built once, cached
     for name in ["y", "b", "tau", "sd", *names]:
         assert name in pm_model.named_vars, (case, name, sorted(pm_model.named_vars))
+    _finite_logp_and_gradient(case, pm_model)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c not in ("kernel", "no random effects")])
+def test_default_build_of_iid_gaussian_models_is_collapsed(case: str, frame: pd.DataFrame) -> None:
+    """Gaussian models with iid terms only integrate one term out (see backend/collapsed.py)."""
+    formula, _ = CASES[case]
+    model = bl.Model(formula, frame)
+    assert model.strategy.name == "collapsed", model.strategy
+    pm_model = model.build()
+    assert [p.name for p in pm_model.potentials] == ["collapsed_loglik"]
+    assert "y" not in pm_model.named_vars
+    _finite_logp_and_gradient(case, pm_model)
+
+
+def _finite_logp_and_gradient(case: str, pm_model: pm.Model) -> None:
     point = pm_model.initial_point()
     logp = pm_model.compile_logp(mode="FAST_COMPILE")(point)
     grad = pm_model.compile_dlogp(mode="FAST_COMPILE")(point)
@@ -69,7 +86,7 @@ def test_build_has_finite_logp_and_gradient(case: str, frame: pd.DataFrame, kern
 
 
 def test_dims_name_levels_and_coefficients(frame: pd.DataFrame) -> None:
-    model = bl.Model("y ~ t + (1 + t | a)", frame)
+    model = bl.Model("y ~ t + (1 + t | a)", frame, strategy="latent")
     pm_model = model.build()
     assert list(pm_model.coords["coef"]) == ["Intercept", "t"]
     assert list(pm_model.coords["component"]) == ["1|a", "t|a", "Residual"]

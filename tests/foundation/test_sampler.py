@@ -30,7 +30,7 @@ def model() -> bl.Model:
 def _draws(fit) -> np.ndarray:
     post = fit.idata.posterior
     return np.concatenate([post[v].values.reshape(post.sizes["chain"], post.sizes["draw"], -1)
-                           for v in ("b", "tau", "proportions", "z_g")], axis=-1)
+                           for v in ("b", "tau", "proportions", "u_g")], axis=-1)
 
 
 @pytest.mark.slow

@@ -3,24 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-
-
-def point(model, values: dict) -> dict:
-    """Transformed-space point from untransformed values of the free variables."""
-    out = {}
-    for rv in model.free_RVs:
-        value = np.asarray(values[rv.name], dtype=float)
-        transform = model.rvs_to_transforms.get(rv)
-        if transform is not None:
-            value = transform.forward(value, *rv.owner.inputs).eval()
-        out[model.rvs_to_values[rv].name] = value
-    return out
-
-
-def likelihood(model, values: dict) -> float:
-    """Observed log densities plus potentials (no priors, no Jacobians)."""
-    fn = model.compile_logp(vars=list(model.observed_RVs) + list(model.potentials), jacobian=False)
-    return float(fn(point(model, values)))
+from model_values import deterministic, likelihood, point  # noqa: F401  (re-exported)
 
 
 def random_values(model, spec, rng: np.random.Generator) -> dict:
@@ -34,10 +17,3 @@ def random_values(model, spec, rng: np.random.Generator) -> dict:
         if rv.name not in values:
             values[rv.name] = rng.standard_normal(tuple(rv.shape.eval()))
     return values
-
-
-def deterministic(model, name: str, values: dict) -> np.ndarray:
-    """A deterministic's value at ``values``."""
-    out = model.replace_rvs_by_values([model[name]])[0]
-    fn = model.compile_fn(out, inputs=model.value_vars, on_unused_input="ignore")
-    return np.asarray(fn(point(model, values)))

@@ -30,6 +30,23 @@ def test_eigh_from_factor_is_thin_and_matches_full() -> None:
     np.testing.assert_allclose(thin.reconstruct(), w @ w.T, atol=1e-10)
 
 
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_eigh_from_factor_gram_route_and_svd_fallback(duplicate) -> None:
+    """Well-conditioned W goes through W'W; a W with two equal columns (W'W singular) falls
+    back to the thin SVD. Both reconstruct W W' with orthonormal vectors."""
+    from bayeslmm.linalg import eigh as eigh_module
+
+    w = np.random.default_rng(2).standard_normal((200, 40))
+    if duplicate:
+        w[:, 1] = w[:, 0]
+    thin = eigh_from_factor(w)
+    gram_values = np.linalg.eigvalsh(w.T @ w)
+    assert (gram_values[0] > eigh_module.GRAM_MIN_RATIO * gram_values[-1]) is not duplicate
+    np.testing.assert_allclose(thin.vectors.T @ thin.vectors, np.eye(40), atol=1e-9)
+    np.testing.assert_allclose(thin.reconstruct(), w @ w.T, atol=1e-9)
+    np.testing.assert_allclose(thin.values, np.linalg.svd(w, compute_uv=False) ** 2, rtol=1e-9, atol=1e-9)
+
+
 def test_eigh_validation() -> None:
     with pytest.raises(KernelError, match="not positive semi-definite: smallest eigenvalue -1"):
         eigh_of(np.diag([1.0, -1.0]))

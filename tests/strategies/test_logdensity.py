@@ -150,7 +150,7 @@ def test_repeated_records_woodbury_matches_dense(kernel_data):
     ("y ~ x + (1 | gr(id, cov=S))", "lowrank"),
     ("y ~ x + (1 | gr(id, cov=G)) + (1 | mother)", "hybrid"),
     ("y ~ x + (1 + x | gr(id, cov=G))", "latent"),
-    ("y ~ x + (1 | mother)", "latent"),
+    ("y ~ x + (1 | mother)", "collapsed"),
 ])
 def test_choose_picks_and_explains(kernel_data, formula, expected):
     df, kernels = kernel_data
