@@ -50,7 +50,7 @@ class Model:
     >>> df = bl.datasets.sleepstudy_like(seed=1)
     >>> m = bl.Model("Reaction ~ Days + (Days | Subject)", df)
     >>> m.strategy.name
-    'latent'
+    'collapsed'
     """
 
     def __init__(

@@ -85,11 +85,12 @@ def rotated_likelihood(
         - \\tfrac{c}{2}\\log(2\\pi\\sigma_e^2) - \\frac{Q}{2\\sigma_e^2}
         \\;[-\\tfrac12 \\log n],
 
-    :math:`Q = \\lVert r\\rVert^2 - \\lVert r^*\\rVert^2 [- (1'r)^2/n]`, :math:`c` the
+    :math:`Q = r'Mr = \\lVert r\\rVert^2 - \\lVert r^*\\rVert^2 [- (1'r)^2/n]`, :math:`c` the
     complement dimension; the bracketed terms apply when the intercept is absorbed
     (:func:`bayeslmm.linalg.rotation.rotate`). The rotated part is an observed
-    ``y_rotated`` (:math:`O(kp)`); the complement, when there is one, a ``Potential``
-    (:math:`O(np)`).
+    ``y_rotated`` (:math:`O(kp)`); the complement, when there is one, a ``Potential``:
+    :math:`O(p^2)` from the projected cross-products of ``rot`` when there are no latent
+    offsets, else :math:`O(np)`.
     """
     Xm = spec.X[:, list(rot.model_columns)]
     mean_rot = pt.dot(pt.as_tensor_variable(rot.X_rot), b) if Xm.shape[1] else pt.zeros(rot.k)
@@ -99,15 +100,22 @@ def rotated_likelihood(
     pm.Normal("y_rotated", mu=mean_rot, sigma=pt.sqrt(d), observed=rot.y_rot)
     if rot.complement <= 0 and not rot.absorbed:
         return
-    r = pt.as_tensor_variable(spec.y)
-    if Xm.shape[1]:
-        r = r - pt.dot(pt.as_tensor_variable(Xm), b)
-    if offset is not None:
-        r = r - offset
-    Q = pt.sum(r**2) - pt.sum((rot.y_rot - mean_rot) ** 2)
     logp = pt.as_tensor_variable(0.0)
+    if offset is None and offset_rot is None:
+        # no latent offsets: Q = r'Mr from the projected cross-products, O(p²) per gradient
+        Q = pt.as_tensor_variable(rot.cyy)
+        if Xm.shape[1]:
+            Q = Q - 2.0 * pt.dot(b, rot.cXy) + pt.dot(b, pt.dot(rot.cXX, b))
+    else:
+        r = pt.as_tensor_variable(spec.y)
+        if Xm.shape[1]:
+            r = r - pt.dot(pt.as_tensor_variable(Xm), b)
+        if offset is not None:
+            r = r - offset
+        Q = pt.sum(r**2) - pt.sum((rot.y_rot - mean_rot) ** 2)
+        if rot.absorbed:
+            Q = Q - pt.sum(r) ** 2 / rot.n
     if rot.absorbed:
-        Q = Q - pt.sum(r) ** 2 / rot.n
         logp = logp - 0.5 * np.log(rot.n)
     logp = logp - 0.5 * Q / residual_var
     if rot.complement > 0:

@@ -57,6 +57,10 @@ class Rotation:
         or all but the intercept when it is absorbed).
     yy, Xy, XX
         :math:`y'y`, :math:`X'y`, :math:`X'X` for the complement's quadratic form.
+    cyy, cXy, cXX
+        The same of the complement projections :math:`My`, :math:`MX` with
+        :math:`M = I - UU' [- 11'/n]` (bracket when the intercept is absorbed), formed
+        explicitly once so that :math:`r'Mr` needs no cancellation of large sums.
     complement
         Number of directions with residual variance only (:math:`n - k`, minus one when
         the intercept is absorbed).
@@ -82,6 +86,9 @@ class Rotation:
     ones_y: float = 0.0
     ones_X: np.ndarray | None = None
     n: int = 0
+    cyy: float = 0.0
+    cXy: np.ndarray | None = None
+    cXX: np.ndarray | None = None
 
     @property
     def k(self) -> int:
@@ -121,6 +128,12 @@ def rotate(eigh: Eigh, y: np.ndarray, X: np.ndarray, columns: tuple[str, ...], *
     model_columns = tuple(j for j in range(X.shape[1]) if not (absorbed and j == intercept))
     Xm = X[:, list(model_columns)]
     complement = n - U.shape[1] - (1 if absorbed else 0)
+
+    def project(v: np.ndarray) -> np.ndarray:  # M v; U is orthogonal to 1 when absorbed
+        w = v - U @ (U.T @ v)
+        return w - w.mean(axis=0) if absorbed else w
+
+    My, MX = project(y), project(Xm)
     return Rotation(
         vectors=U,
         values=lam,
@@ -136,4 +149,7 @@ def rotate(eigh: Eigh, y: np.ndarray, X: np.ndarray, columns: tuple[str, ...], *
         ones_y=float(y.sum()),
         ones_X=Xm.sum(axis=0),
         n=n,
+        cyy=float(My @ My),
+        cXy=MX.T @ My,
+        cXX=MX.T @ MX,
     )
