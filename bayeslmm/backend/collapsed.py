@@ -117,7 +117,7 @@ def _cholesky_quadratic(A: list[list[Any]], t: list[Any]) -> tuple[Any, Any]:
 
 
 def _logdet_and_quadratic(A: list[list[Any]], t: list[Any]) -> tuple[Any, Any]:
-    """:math:`\sum_j \log|A_j|` and :math:`\sum_j t_j'A_j^{-1}t_j`: closed forms for q = 1, 2, else Cholesky."""
+    """:math:`\\sum_j \\log|A_j|` and :math:`\\sum_j t_j'A_j^{-1}t_j`: closed forms for q = 1, 2, else Cholesky."""
     q = len(t)
     if q == 1:
         return pt.sum(pt.log(A[0][0])), pt.sum(t[0] ** 2 / A[0][0])
