@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -24,9 +23,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _benchmarks_page import cpu_model, write_section
 
 HEADING = "## Command line and reports (issue 7)"
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 BUDGET_S = 120.0
 
 
@@ -101,11 +100,7 @@ def kde_ratio(repeat: int = 3) -> tuple[float, float]:
 
 
 def machine() -> str:
-    try:
-        name = next(line.split(":", 1)[1].strip() for line in subprocess.run(
-            ["lscpu"], capture_output=True, text=True).stdout.splitlines() if line.startswith("Model name"))
-    except StopIteration:
-        name = platform.processor()
+    name = cpu_model()
     load = os.getloadavg()[0]
     return f"{name}, {os.cpu_count()} cores, load average {load:.1f} at the start"
 
@@ -136,19 +131,7 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     if args.write:
-        _write(table)
-
-
-def _write(table: str) -> None:
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-    block = f"{HEADING}\n\n{table}\n"
-    if HEADING in text:
-        start = text.index(HEADING)
-        nxt = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + block + ("\n" + text[nxt + 1:] if nxt != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    DOC.write_text(text)
+        write_section(HEADING, f"{HEADING}\n\n{table}\n")
 
 
 if __name__ == "__main__":

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from _benchmarks_page import cpu_model, write_section
+
 from bayeslmm.kernels import grm, pedigree
 
 HEADING = "## Kernels (issue 3)"
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 
 def timed(fn, repeat: int = 1):
@@ -104,17 +102,6 @@ def naive_pedigree(ped: pd.DataFrame) -> list[list[float]]:
     return a
 
 
-def cpu_model() -> str:
-    try:
-        text = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor() or "unknown"
-    for line in text.splitlines():
-        if line.startswith("Model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000)
@@ -184,16 +171,7 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     if args.write:
-        DOC.parent.mkdir(parents=True, exist_ok=True)
-        text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
-        if HEADING in text:
-            head, rest = text.split(HEADING, 1)
-            nxt = rest.find("\n## ")
-            tail = rest[nxt + 1 :] if nxt >= 0 else ""
-            text = head + table + ("\n" + tail if tail else "")
-        else:
-            text = text.rstrip("\n") + "\n\n" + table
-        DOC.write_text(text)
+        write_section(HEADING, table)
 
 
 if __name__ == "__main__":

@@ -17,14 +17,12 @@ Run: ``python benchmarks/bench_loo.py --write``
 from __future__ import annotations
 
 import argparse
-import platform
-import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
+from _benchmarks_page import cpu_model, write_section
 from threadpoolctl import threadpool_limits
 
 import bayeslmm as bl
@@ -33,7 +31,6 @@ from bayeslmm.results.pointwise import marginal_loglik, normal_loo_from_cov
 from bayeslmm.spec.model_spec import build_spec
 
 HEADING = "## LOO and WAIC (issue 6)"
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 
 def posterior(spec, draws: int, seed: int = 0):
@@ -104,22 +101,13 @@ def main() -> None:
     with threadpool_limits(limits=1, user_api="blas"):
         table = pd.DataFrame(run_cases())
     text = markdown(table)
-    cpu = subprocess.run("lscpu | grep 'Model name'", shell=True, capture_output=True, text=True).stdout
-    cpu = cpu.split(":", 1)[-1].strip()
     print(text)
     if args.write:
         block = (f"{HEADING}\n\nMarginal LOO densities, structured path vs one dense factorisation per draw "
-                 f"(`python benchmarks/bench_loo.py`; {cpu or platform.processor()}, 2 cores shared with "
+                 f"(`python benchmarks/bench_loo.py`; {cpu_model()}, 2 cores shared with "
                  "other jobs, so BLAS is limited to one thread for both sides).\n\n"
                  f"{text}\n")
-        doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
-        if HEADING in doc:
-            start = doc.index(HEADING)
-            nxt = doc.find("\n## ", start + len(HEADING))
-            doc = doc[:start] + block + (doc[nxt + 1:] if nxt >= 0 else "")
-        else:
-            doc = doc.rstrip("\n") + "\n\n" + block
-        DOC.write_text(doc)
+        write_section(HEADING, block)
 
 
 if __name__ == "__main__":

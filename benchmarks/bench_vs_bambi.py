@@ -27,15 +27,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import subprocess
 import time
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _benchmarks_page import cpu_model, write_section
 
 HEADING = "## Foundation vs Bambi (issue 2)"
 
@@ -57,7 +55,6 @@ READING = (
     "boundary (Dyestuff2, 4 x 1000 draws at target_accept 0.8: bayeslmm 0-2 divergences per run over 8 "
     "seeds, Bambi's independent HalfNormal sds 5-21 per run over 5 seeds)."
 )
-DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 
 
 @dataclass(frozen=True)
@@ -164,17 +161,6 @@ def _ess_per_s(runs: list[Run], key: str, per: str) -> float:
     return float(np.median([r.ess[key] / (r.sample if per == "sampling" else r.total) for r in runs]))
 
 
-def cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name"):
-                return line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=1000)
@@ -254,15 +240,7 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     if args.write:
-        text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\n"
-        if HEADING in text:
-            head, rest = text.split(HEADING, 1)
-            nxt = rest.find("\n## ")
-            tail = rest[nxt + 1 :] if nxt >= 0 else ""
-            text = head + table + ("\n" + tail if tail else "")
-        else:
-            text = text.rstrip("\n") + "\n\n" + table
-        DOC.write_text(text)
+        write_section(HEADING, table)
 
 
 if __name__ == "__main__":

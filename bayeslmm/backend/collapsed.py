@@ -12,8 +12,9 @@ For a Gaussian model the rows of level :math:`j` of the collapsed term share
     r_j'V_j^{-1}r_j = \\big(r_j'r_j - t_j'A_j^{-1}t_j\\big)/\\sigma^2
 
 (determinant lemma and Woodbury written with :math:`F`, not :math:`\\Sigma^{-1}`, so a
-variance at zero is harmless). :math:`A_j` is factorised by a Cholesky unrolled over its
-:math:`q \\le` :data:`MAX_COEFS` entries and vectorised over the levels: :math:`O(Jq^3)`
+variance at zero is harmless). :math:`\\log|A_j|` and :math:`t_j'A_j^{-1}t_j` come in closed
+form for :math:`q \\le 2` and from a Cholesky unrolled over the entries for
+:math:`q =` :data:`MAX_COEFS`, vectorised over the levels: :math:`O(Jq^3)`
 per gradient plus :math:`O(nq)` for :math:`s_j` when other terms are latent, and no
 :math:`O(n)` work at all when there are none (:math:`s_j` and :math:`r'r` then come from
 sufficient statistics computed once). The sampler sees :math:`b`, :math:`\\tau`, the
@@ -28,13 +29,13 @@ from typing import Any
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-import scipy.sparse as sp
 import xarray as xr
 
 from ..errors import SpecError
 from ..spec.model_spec import ModelSpec
 from ..spec.terms import GroupTerm
-from .common import coords_of, fixed_effects, term_covariance_factor, variance_parameters
+from .common import coords_of, fixed_coefficients, fixed_effects, term_covariance_factor, variance_parameters
+from .hybrid import term_design
 from .latent import latent_term
 
 __all__ = ["applies", "build", "collapsed_term", "complete", "MAX_COEFS"]
@@ -64,19 +65,15 @@ def collapsed_term(spec: ModelSpec) -> GroupTerm:
     return max(candidates, key=lambda t: t.n_levels * len(t.columns))
 
 
-def _group_sums(term: GroupTerm, values: np.ndarray) -> np.ndarray:
-    """:math:`\\sum_{i \\in j} Z_{ic} v_i` per level ``j`` and column ``c``: ``(J, q)`` (or ``(J, q, p)``)."""
+def _group_sums(designs: list[Any], values: np.ndarray) -> np.ndarray:
+    """:math:`\\sum_{i \\in j} Z_{ic} v_i` per level ``j`` and column ``c``: ``(J, q)`` (or ``(J, q, p)``).
+
+    ``designs`` are the term's one-hot maps :math:`B_c` (n x J) from :func:`~.hybrid.term_design`.
+    """
     values = np.asarray(values, dtype=float)
-    flat = values.reshape(len(term.index), -1)
-    n = len(term.index)
-    out = np.stack([sp.csr_matrix((term.Z[:, c], (term.index, np.arange(n))), shape=(term.n_levels, n)) @ flat
-                    for c in range(len(term.columns))], axis=1)
+    flat = values.reshape(designs[0].shape[0], -1)
+    out = np.stack([B.T @ flat for B in designs], axis=1)
     return out if values.ndim == 2 else out[:, :, 0]
-
-
-def _gram(term: GroupTerm) -> np.ndarray:
-    """:math:`G_j = Z_j'Z_j`, ``(J, q, q)``."""
-    return _group_sums(term, term.Z)
 
 
 def _scatter_sums(term: GroupTerm, r: pt.TensorVariable) -> pt.TensorVariable:
@@ -154,7 +151,8 @@ def build(spec: ModelSpec) -> pm.Model:
         raise SpecError("the collapsed strategy needs a gaussian model without kernels, gp() fields or a "
                         f"sigma formula, and an iid random term with at most {MAX_COEFS} coefficients")
     main = collapsed_term(spec)
-    gram = _gram(main)
+    designs = term_design(spec, main)
+    gram = _group_sums(designs, main.Z)  # G_j = Z_j'Z_j, (J, q, q)
     with pm.Model(coords=coords_of(spec)) as model:
         var = variance_parameters(spec)
         # an uncorrelated term passes its sds only (the factor is diagonal)
@@ -168,21 +166,20 @@ def build(spec: ModelSpec) -> pm.Model:
             r = pt.as_tensor_variable(spec.y) - eta
             s, rr = _scatter_sums(main, r), pt.sum(r**2)
         else:
-            s, rr = _sufficient_statistics(spec, main)
+            s, rr = _sufficient_statistics(spec, designs)
         pm.Potential("collapsed_loglik", collapsed_loglik(F, sigma2, gram, s, rr, spec.n))
     return model
 
 
-def _sufficient_statistics(spec: ModelSpec, main: GroupTerm) -> tuple[Any, Any]:
+def _sufficient_statistics(spec: ModelSpec, designs: list[Any]) -> tuple[Any, Any]:
     """``s`` (J, q) and ``r'r`` as functions of ``b`` from :math:`Z_j'y_j`, :math:`Z_j'X_j`, :math:`X'X`, :math:`X'y`."""
     y = spec.y
-    zy = _group_sums(main, y)  # (J, q)
-    if not spec.fixed_columns:
+    zy = _group_sums(designs, y)  # (J, q)
+    b = fixed_coefficients(spec)
+    if b is None:
         return pt.as_tensor_variable(zy), pt.as_tensor_variable(float(y @ y))
-    fixed_effects(spec)  # declares b
-    b = pm.modelcontext(None)["b"]
     X = spec.X
-    zx = _group_sums(main, X)  # (J, q, p)
+    zx = _group_sums(designs, X)  # (J, q, p)
     J, q, p = zx.shape
     s = zy - pt.dot(pt.as_tensor_variable(zx.reshape(J * q, p)), b).reshape((J, q))
     rr = float(y @ y) - 2.0 * pt.dot(b, X.T @ y) + pt.dot(b, pt.dot(X.T @ X, b))
@@ -201,39 +198,37 @@ def complete(spec: ModelSpec, idata: Any, seed: int) -> None:
     :math:`j`). Exact, :math:`O(Jq^3)` per draw, vectorised over draws and levels.
     """
     from ..results import arviz_bridge as azb
-    from ..results.effects import random_effect_draws, term_factor_draws
+    from ..results.effects import other_offsets, term_factor_draws
 
     main = collapsed_term(spec)
     post = idata.posterior
     chains, draws = post.sizes["chain"], post.sizes["draw"]
     S, q = chains * draws, len(main.columns)
     eta = azb.draws(idata, "b") @ spec.X.T if spec.fixed_columns else np.zeros((S, spec.n))
-    for term in spec.terms:
-        if term is not main:
-            u = random_effect_draws(spec, idata, "latent", term)
-            eta = eta + np.einsum("snq,nq->sn", u[:, term.index], term.Z)
+    others = other_offsets(spec, idata, "latent", main, np.arange(S))
+    if others is not None:
+        eta = eta + others
     F = term_factor_draws(spec, idata, main)  # (S, q, q)
     sigma2 = azb.draws(idata, "sd")[:, -1] ** 2
-    gram = _gram(main)
+    designs = term_design(spec, main)
+    gram = _group_sums(designs, main.Z)
     rng = np.random.default_rng(seed)
     out = np.empty((S, main.n_levels, q))
     loglik = np.empty((S, spec.n))
     for chunk in np.array_split(np.arange(S), max(1, S * max(main.n_levels * q * q, spec.n) // 5_000_000)):
         r = spec.y[None, :] - eta[chunk]
-        s = _group_sums(main, r.T).transpose(2, 0, 1)  # (S', J, q)
+        s = _group_sums(designs, r.T).transpose(2, 0, 1)  # (S', J, q)
         Fc = F[chunk]
         t = np.einsum("scb,sjc->sjb", Fc, s)
         A = np.einsum("sca,jcd,sdb->sjab", Fc, gram, Fc) + sigma2[chunk, None, None, None] * np.eye(q)
         L = np.linalg.cholesky(A)
-        mean = np.linalg.solve(A, t[..., None])[..., 0]
-        # cov = sigma² A^{-1} = sigma² L'^{-1} L^{-1}: a draw is mean + sigma L'^{-1} e
-        e = rng.standard_normal(mean.shape)
-        noise = np.linalg.solve(np.swapaxes(L, -1, -2), e[..., None])[..., 0]
-        w = mean + np.sqrt(sigma2[chunk])[:, None, None] * noise
+        # mean A^{-1}t, cov sigma² A^{-1} = sigma² L'^{-1}L^{-1}: a draw is L'^{-1}(L^{-1}t + sigma e)
+        e = rng.standard_normal(t.shape)
+        half = np.linalg.solve(L, t[..., None])[..., 0] + np.sqrt(sigma2[chunk])[:, None, None] * e
+        w = np.linalg.solve(np.swapaxes(L, -1, -2), half[..., None])[..., 0]
         out[chunk] = np.einsum("sab,sjb->sja", Fc, w)
-        fitted = eta[chunk] + np.einsum("snq,nq->sn", out[chunk][:, main.index], main.Z)
-        loglik[chunk] = -0.5 * (_LOG_2PI + np.log(sigma2[chunk])[:, None]
-                                + (spec.y[None, :] - fitted) ** 2 / sigma2[chunk][:, None])
+        resid = r - np.einsum("snq,nq->sn", out[chunk][:, main.index], main.Z)
+        loglik[chunk] = -0.5 * (_LOG_2PI + np.log(sigma2[chunk])[:, None] + resid**2 / sigma2[chunk][:, None])
     dims = ("chain", "draw", f"{main.key}_level", f"{main.key}_coef")
     post[f"u_{main.key}"] = xr.DataArray(
         out.reshape(chains, draws, main.n_levels, q), dims=dims,

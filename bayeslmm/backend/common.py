@@ -19,6 +19,7 @@ from ..spec.terms import GroupTerm
 __all__ = [
     "coords_of",
     "prior_variable",
+    "fixed_coefficients",
     "fixed_effects",
     "VarianceParameters",
     "variance_parameters",
@@ -49,23 +50,27 @@ def prior_variable(name: str, prior: Prior, **kwargs) -> pt.TensorVariable:
     return dist(name, **params, **kwargs)
 
 
-def fixed_effects(spec: ModelSpec) -> pt.TensorVariable:
-    """Fixed-effect coefficients ``b`` (dims ``coef``) and the fixed linear predictor ``X b``.
+def fixed_coefficients(spec: ModelSpec) -> pt.TensorVariable | None:
+    """Fixed-effect coefficients ``b`` (dims ``coef``), or ``None`` without fixed columns.
 
     All-Normal priors become one vectorised ``Normal``; otherwise each coefficient gets its own
     variable and ``b`` is their stack.
     """
     if not spec.fixed_columns:
-        return pt.zeros(spec.n)
+        return None
     priors = [spec.priors[c] for c in spec.fixed_columns]
     if all(p.dist == "Normal" for p in priors):
         mu = np.array([p.params["mu"] for p in priors], dtype=float)
         sigma = np.array([p.params["sigma"] for p in priors], dtype=float)
-        b = pm.Normal("b", mu=mu, sigma=sigma, dims="coef")
-    else:
-        parts = [prior_variable(f"b[{c}]", p) for c, p in zip(spec.fixed_columns, priors)]
-        b = pm.Deterministic("b", pt.stack(parts), dims="coef")
-    return pt.dot(pt.as_tensor_variable(spec.X), b)
+        return pm.Normal("b", mu=mu, sigma=sigma, dims="coef")
+    parts = [prior_variable(f"b[{c}]", p) for c, p in zip(spec.fixed_columns, priors)]
+    return pm.Deterministic("b", pt.stack(parts), dims="coef")
+
+
+def fixed_effects(spec: ModelSpec) -> pt.TensorVariable:
+    """The fixed linear predictor ``X b`` (declaring ``b``, see :func:`fixed_coefficients`)."""
+    b = fixed_coefficients(spec)
+    return pt.zeros(spec.n) if b is None else pt.dot(pt.as_tensor_variable(spec.X), b)
 
 
 @dataclass(frozen=True)

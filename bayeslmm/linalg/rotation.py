@@ -55,12 +55,11 @@ class Rotation:
     y_rot, X_rot
         :math:`U'y`, :math:`U'X_{\\text{model}}` (the model's fixed columns: all of ``X``,
         or all but the intercept when it is absorbed).
-    yy, Xy, XX
-        :math:`y'y`, :math:`X'y`, :math:`X'X` for the complement's quadratic form.
     cyy, cXy, cXX
-        The same of the complement projections :math:`My`, :math:`MX` with
-        :math:`M = I - UU' [- 11'/n]` (bracket when the intercept is absorbed), formed
-        explicitly once so that :math:`r'Mr` needs no cancellation of large sums.
+        :math:`y'My`, :math:`X'My`, :math:`X'MX` for the complement's quadratic form, with
+        :math:`M = I - UU' [- 11'/n]` (bracket when the intercept is absorbed); :math:`My`
+        and :math:`MX` are formed explicitly once, so :math:`r'Mr` needs no cancellation
+        of large sums.
     complement
         Number of directions with residual variance only (:math:`n - k`, minus one when
         the intercept is absorbed).
@@ -76,19 +75,14 @@ class Rotation:
     values: np.ndarray
     y_rot: np.ndarray
     X_rot: np.ndarray
-    yy: float
-    Xy: np.ndarray
-    XX: np.ndarray
     complement: int
     absorbed: bool
     intercept_column: int | None
     model_columns: tuple[int, ...]
-    ones_y: float = 0.0
-    ones_X: np.ndarray | None = None
-    n: int = 0
-    cyy: float = 0.0
-    cXy: np.ndarray | None = None
-    cXX: np.ndarray | None = None
+    cyy: float
+    cXy: np.ndarray
+    cXX: np.ndarray
+    n: int
 
     @property
     def k(self) -> int:
@@ -139,17 +133,12 @@ def rotate(eigh: Eigh, y: np.ndarray, X: np.ndarray, columns: tuple[str, ...], *
         values=lam,
         y_rot=U.T @ y,
         X_rot=U.T @ Xm,
-        yy=float(y @ y),
-        Xy=Xm.T @ y,
-        XX=Xm.T @ Xm,
         complement=complement,
         absorbed=absorbed,
         intercept_column=intercept,
         model_columns=model_columns,
-        ones_y=float(y.sum()),
-        ones_X=Xm.sum(axis=0),
-        n=n,
         cyy=float(My @ My),
         cXy=MX.T @ My,
         cXX=MX.T @ MX,
+        n=n,
     )

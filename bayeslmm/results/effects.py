@@ -76,13 +76,13 @@ def random_effect_draws(spec: ModelSpec, idata: Any, strategy: str, term: GroupT
 
         if term is main_kernel_term(spec):
             picks = draw_subset(total, effect_draw_budget(spec, term, total, max_draws))
-            offsets = _other_offsets(spec, idata, strategy, term, picks)
+            offsets = other_offsets(spec, idata, strategy, term, picks)
             return spectral_conditional_draws(spec, idata, term, picks, offsets, seed)
     picks = draw_subset(total, min(max_draws or total, 200))
     return conditional_draws(spec, idata, picks=picks, seed=seed)[term.key]
 
 
-def _other_offsets(spec: ModelSpec, idata: Any, strategy: str, main: GroupTerm, picks: np.ndarray) -> np.ndarray | None:
+def other_offsets(spec: ModelSpec, idata: Any, strategy: str, main: GroupTerm, picks: np.ndarray) -> np.ndarray | None:
     """Contribution of the latent (non-main) terms at the picked draws, ``(S', n)``."""
     others = [t for t in spec.terms if t is not main]
     if not others and not spec.gp_terms:
