@@ -97,6 +97,10 @@ def sample(
         kwargs: dict[str, Any] = {}
         if target_accept is not None:
             kwargs["target_accept"] = target_accept
+        if used == "numpyro":
+            from .backend.level_marginal import register_jax
+
+            register_jax()  # the collapsed strategy's Op, for PyTensor's JAX backend
         start = time.perf_counter()
         with model:
             idata = pm.sample(

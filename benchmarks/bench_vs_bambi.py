@@ -4,7 +4,9 @@ Both libraries build a PyMC model from the same formula; both models are compile
 sampled by nutpie with the same settings (numba backend, 4 chains x 1000 draws after 1000
 tuning steps, 2 chains at a time on 2 cores), so the difference is the model each builds:
 
-* bayeslmm: total sd ``tau`` + Dirichlet proportions, non-centred latent effects, C-vine LKJ;
+* bayeslmm: total sd ``tau`` + Dirichlet proportions (additive log-ratio coordinates), the
+  best-informed iid term integrated out level by level (the ``collapsed`` strategy), any
+  other term non-centred, C-vine LKJ for correlated terms;
 * Bambi 0.16: independent HalfNormal sds per group term, non-centred offsets, no correlations.
 
 Bambi fits no correlation between the intercept and slope of ``(Days | Subject)``, so the

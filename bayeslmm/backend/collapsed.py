@@ -12,9 +12,9 @@ For a Gaussian model the rows of level :math:`j` of the collapsed term share
     r_j'V_j^{-1}r_j = \\big(r_j'r_j - t_j'A_j^{-1}t_j\\big)/\\sigma^2
 
 (determinant lemma and Woodbury written with :math:`F`, not :math:`\\Sigma^{-1}`, so a
-variance at zero is harmless). :math:`\\log|A_j|` and :math:`t_j'A_j^{-1}t_j` come in closed
-form for :math:`q \\le 2` and from a Cholesky unrolled over the entries for
-:math:`q =` :data:`MAX_COEFS`, vectorised over the levels: :math:`O(Jq^3)`
+variance at zero is harmless). The sum over levels of :math:`\\log|A_j|` and
+:math:`t_j'A_j^{-1}t_j`, and its gradient, is one compiled loop
+(:class:`~.level_marginal.LevelMarginal`): :math:`O(Jq^3)`
 per gradient plus :math:`O(nq)` for :math:`s_j` when other terms are latent, and no
 :math:`O(n)` work at all when there are none (:math:`s_j` and :math:`r'r` then come from
 sufficient statistics computed once). The sampler sees :math:`b`, :math:`\\tau`, the
@@ -37,11 +37,12 @@ from ..spec.terms import GroupTerm
 from .common import coords_of, fixed_coefficients, fixed_effects, term_covariance_factor, variance_parameters
 from .hybrid import term_design
 from .latent import latent_term
+from .level_marginal import level_marginal
 
 __all__ = ["applies", "build", "collapsed_term", "complete", "MAX_COEFS"]
 
 MAX_COEFS = 3
-"""Largest number of coefficients of a collapsible term (the Cholesky is unrolled)."""
+"""Largest number of coefficients of a collapsible term."""
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 
@@ -57,12 +58,22 @@ def applies(spec: ModelSpec) -> bool:
 
 
 def collapsed_term(spec: ModelSpec) -> GroupTerm:
-    """The iid term integrated out: the one that removes most latent dimensions (levels x coefficients)."""
+    """The iid term integrated out: the one with the most rows per level (ties: more coefficients).
+
+    Notes
+    -----
+    A latent term is sampled non-centred, which mixes well when each level has little data
+    and badly when the data pin every level down (the classic centred / non-centred trade-off;
+    with few levels the intercept and the mean effect then form a ridge). Integrating out the
+    term whose levels are best informed leaves the weakly informed ones to the non-centred
+    form. On Penicillin (plate: 24 levels of 6 rows, sample: 6 levels of 24 rows) collapsing
+    ``sample`` halves NUTS's leapfrog steps per draw (16 against 34).
+    """
     candidates = [t for t in spec.terms if _collapsible(t)]
     if not candidates:
         raise SpecError("the collapsed strategy needs an iid random term with at most "
                         f"{MAX_COEFS} coefficients")
-    return max(candidates, key=lambda t: t.n_levels * len(t.columns))
+    return max(candidates, key=lambda t: (spec.n / t.n_levels, len(t.columns)))
 
 
 def _group_sums(designs: list[Any], values: np.ndarray) -> np.ndarray:
@@ -85,64 +96,18 @@ def _scatter_sums(term: GroupTerm, r: pt.TensorVariable) -> pt.TensorVariable:
     return pt.stack(columns, axis=1)
 
 
-def _cholesky_quadratic(A: list[list[Any]], t: list[Any]) -> tuple[Any, Any]:
-    r"""Unrolled Cholesky of symmetric :math:`A` (entries are vectors over levels).
-
-    Returns :math:`\sum_j \log|A_j|` and :math:`\sum_j t_j' A_j^{-1} t_j`, via
-    :math:`A = LL'`, :math:`w = L^{-1}t`: :math:`\log|A| = 2\sum_k \log L_{kk}`,
-    :math:`t'A^{-1}t = w'w`.
-    """
-    q = len(t)
-    L = [[None] * q for _ in range(q)]
-    logdet, quad, w = 0.0, 0.0, [None] * q
-    for i in range(q):
-        for j in range(i + 1):
-            s = A[i][j]
-            for k in range(j):
-                s = s - L[i][k] * L[j][k]
-            if i == j:
-                L[i][i] = pt.sqrt(s)
-            else:
-                L[i][j] = s / L[j][j]
-        wi = t[i]
-        for k in range(i):
-            wi = wi - L[i][k] * w[k]
-        w[i] = wi / L[i][i]
-        logdet = logdet + 2.0 * pt.sum(pt.log(L[i][i]))
-        quad = quad + pt.sum(w[i] ** 2)
-    return logdet, quad
-
-
-def _logdet_and_quadratic(A: list[list[Any]], t: list[Any]) -> tuple[Any, Any]:
-    """:math:`\\sum_j \\log|A_j|` and :math:`\\sum_j t_j'A_j^{-1}t_j`: closed forms for q = 1, 2, else Cholesky."""
-    q = len(t)
-    if q == 1:
-        return pt.sum(pt.log(A[0][0])), pt.sum(t[0] ** 2 / A[0][0])
-    if q == 2:
-        det = A[0][0] * A[1][1] - A[0][1] ** 2
-        quad = (A[1][1] * t[0] ** 2 - 2.0 * A[0][1] * t[0] * t[1] + A[0][0] * t[1] ** 2) / det
-        return pt.sum(pt.log(det)), pt.sum(quad)
-    return _cholesky_quadratic(A, t)
-
-
 def collapsed_loglik(F: pt.TensorVariable, sigma2: pt.TensorVariable, gram: np.ndarray,
                      s: pt.TensorVariable, rr: pt.TensorVariable, n: int) -> pt.TensorVariable:
     """:math:`\\log N(r; 0, \\oplus_j (\\sigma^2 I + Z_j F F' Z_j'))` from ``s`` (J, q) and ``rr`` = r'r.
 
-    ``F`` is the term's factor (q, q), or its vector of sds when the term is uncorrelated
-    (then :math:`F'G_jF` and :math:`F's_j` are elementwise products, which compile faster).
+    ``F`` is the term's factor (q, q), or its vector of sds when the term is uncorrelated. The
+    per-level sum (:math:`\\log|A_j|` and :math:`t_j'A_j^{-1}t_j`) and its gradient come from
+    :class:`~.level_marginal.LevelMarginal`.
     """
     J, q = gram.shape[0], gram.shape[1]
-    if F.ndim == 1:  # uncorrelated: F = diag(f), so (F'G_jF)_{ab} = f_a f_b G_{j,ab}
-        t = s * F[None, :]
-        A = [[gram[:, a, b] * (F[a] * F[b]) + (sigma2 if a == b else 0.0) for b in range(q)] for a in range(q)]
-    else:
-        GF = pt.dot(pt.as_tensor_variable(gram.reshape(J * q, q)), F).reshape((J, q, q))  # G_j F
-        M = pt.tensordot(GF, F, axes=[[1], [0]])  # (J, q, q): [j, b, a] = (F' G_j F)_{ab}
-        t = pt.dot(s, F)  # (J, q): F' s_j
-        A = [[M[:, a, b] + (sigma2 if a == b else 0.0) for b in range(q)] for a in range(q)]
-    logdet, quad = _logdet_and_quadratic(A, [t[:, a] for a in range(q)])
-    return -0.5 * (n * _LOG_2PI + (n - J * q) * pt.log(sigma2) + logdet + (rr - quad) / sigma2)
+    F = F[:, None] * np.eye(q) if F.ndim == 1 else F
+    per_level = level_marginal(F, sigma2, s, gram)
+    return per_level - 0.5 * (n * _LOG_2PI + (n - J * q) * pt.log(sigma2) + rr / sigma2)
 
 
 def build(spec: ModelSpec) -> pm.Model:
@@ -180,9 +145,9 @@ def _sufficient_statistics(spec: ModelSpec, designs: list[Any]) -> tuple[Any, An
         return pt.as_tensor_variable(zy), pt.as_tensor_variable(float(y @ y))
     X = spec.X
     zx = _group_sums(designs, X)  # (J, q, p)
-    J, q, p = zx.shape
-    s = zy - pt.dot(pt.as_tensor_variable(zx.reshape(J * q, p)), b).reshape((J, q))
-    rr = float(y @ y) - 2.0 * pt.dot(b, X.T @ y) + pt.dot(b, pt.dot(X.T @ X, b))
+    # elementwise products and sums, not dot: p is small and numba compiles these faster
+    s = zy - pt.sum(zx * b, axis=-1)
+    rr = float(y @ y) - 2.0 * pt.sum(b * (X.T @ y)) + pt.sum((X.T @ X) * (b[:, None] * b[None, :]))
     return s, rr
 
 

@@ -15,6 +15,7 @@ import pytensor.tensor as pt
 from ..spec.model_spec import ModelSpec
 from ..spec.priors import Prior
 from ..spec.terms import GroupTerm
+from .simplex import dirichlet_proportions
 
 __all__ = [
     "coords_of",
@@ -115,7 +116,7 @@ def variance_parameters(spec: ModelSpec) -> VarianceParameters:
     tau = prior_variable("tau", spec.priors["tau"])
     if len(comps) > 1:
         a = np.asarray(spec.priors["proportions"].params["a"], dtype=float)
-        proportions = pm.Dirichlet("proportions", a=a, dims="component")
+        proportions = dirichlet_proportions("proportions", a, dims="component")
     else:
         proportions = pm.Deterministic("proportions", pt.ones(1), dims="component")
     x_scale = np.concatenate([t.x_scale for t in spec.terms] + [g.x_scale for g in spec.gp_terms]

@@ -94,9 +94,9 @@ def test_collapsed_matches_dense(grouped, formula):
         assert np.isclose(likelihood(pm_model, values), _dense_reference(spec, pm_model, values), rtol=RTOL, atol=0)
 
 
-def test_collapses_the_term_with_most_latent_dimensions(grouped):
+def test_collapses_the_term_with_most_rows_per_level(grouped):
     spec = bl.Model("y ~ x + (1 | h) + (1 | g)", grouped).spec
-    assert collapsed_term(spec).group == "g"  # 12 levels against 4
+    assert collapsed_term(spec).group == "h"  # 4 levels against 12, so 3x the rows per level
     assert bl.Model("y ~ x + (1 | g)", grouped.assign(y=np.round(np.abs(grouped.y))),
                     family="poisson").strategy.name == "latent"
     assert bl.Model("y ~ x + (1 + x + w + x:w | g)", grouped).strategy.name == "latent"  # 4 coefficients
