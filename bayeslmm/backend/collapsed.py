@@ -14,7 +14,7 @@ For a Gaussian model the rows of level :math:`j` of the collapsed term share
 (determinant lemma and Woodbury written with :math:`F`, not :math:`\\Sigma^{-1}`, so a
 variance at zero is harmless). The sum over levels of :math:`\\log|A_j|` and
 :math:`t_j'A_j^{-1}t_j`, and its gradient, is one compiled loop
-(:class:`~.level_marginal.LevelMarginal`): :math:`O(Jq^3)`
+(:class:`~.level_marginal.CollapsedGaussian`): :math:`O(Jq^3)`
 per gradient plus :math:`O(nq)` for :math:`s_j` when other terms are latent, and no
 :math:`O(n)` work at all when there are none (:math:`s_j` and :math:`r'r` then come from
 sufficient statistics computed once). The sampler sees :math:`b`, :math:`\\tau`, the
@@ -34,10 +34,10 @@ import xarray as xr
 from ..errors import SpecError
 from ..spec.model_spec import ModelSpec
 from ..spec.terms import GroupTerm
-from .common import coords_of, fixed_coefficients, fixed_effects, term_covariance_factor, variance_parameters
+from .common import coords_of, fixed_coefficients, fixed_effects, term_correlation_factor, variance_parameters
 from .hybrid import term_design
 from .latent import latent_term
-from .level_marginal import level_marginal
+from .level_marginal import CollapsedGaussian
 
 __all__ = ["applies", "build", "collapsed_term", "complete", "MAX_COEFS"]
 
@@ -87,29 +87,6 @@ def _group_sums(designs: list[Any], values: np.ndarray) -> np.ndarray:
     return out if values.ndim == 2 else out[:, :, 0]
 
 
-def _scatter_sums(term: GroupTerm, r: pt.TensorVariable) -> pt.TensorVariable:
-    """Symbolic :math:`s_j = Z_j' r_j`, ``(J, q)``, by scatter-adding rows into levels."""
-    columns = []
-    for c in range(len(term.columns)):
-        weighted = r if np.all(term.Z[:, c] == 1.0) else r * term.Z[:, c]
-        columns.append(pt.inc_subtensor(pt.zeros(term.n_levels)[term.index], weighted))
-    return pt.stack(columns, axis=1)
-
-
-def collapsed_loglik(F: pt.TensorVariable, sigma2: pt.TensorVariable, gram: np.ndarray,
-                     s: pt.TensorVariable, rr: pt.TensorVariable, n: int) -> pt.TensorVariable:
-    """:math:`\\log N(r; 0, \\oplus_j (\\sigma^2 I + Z_j F F' Z_j'))` from ``s`` (J, q) and ``rr`` = r'r.
-
-    ``F`` is the term's factor (q, q), or its vector of sds when the term is uncorrelated. The
-    per-level sum (:math:`\\log|A_j|` and :math:`t_j'A_j^{-1}t_j`) and its gradient come from
-    :class:`~.level_marginal.LevelMarginal`.
-    """
-    J, q = gram.shape[0], gram.shape[1]
-    F = F[:, None] * np.eye(q) if F.ndim == 1 else F
-    per_level = level_marginal(F, sigma2, s, gram)
-    return per_level - 0.5 * (n * _LOG_2PI + (n - J * q) * pt.log(sigma2) + rr / sigma2)
-
-
 def build(spec: ModelSpec) -> pm.Model:
     """PyMC model with one iid term integrated out group by group (a Potential)."""
     if not applies(spec):
@@ -118,37 +95,32 @@ def build(spec: ModelSpec) -> pm.Model:
     main = collapsed_term(spec)
     designs = term_design(spec, main)
     gram = _group_sums(designs, main.Z)  # G_j = Z_j'Z_j, (J, q, q)
+    start = spec.components.index(main.components[0])
     with pm.Model(coords=coords_of(spec)) as model:
         var = variance_parameters(spec)
-        # an uncorrelated term passes its sds only (the factor is diagonal)
-        F = term_covariance_factor(spec, main, var) if main.correlated else var.term_sd(spec, main)
+        L = term_correlation_factor(spec, main)
         others = [t for t in spec.terms if t is not main]
-        sigma2 = var.residual_sd(spec) ** 2
         if others:
             eta = fixed_effects(spec)
             for term in others:
                 eta = eta + latent_term(spec, term, var)
             r = pt.as_tensor_variable(spec.y) - eta
-            s, rr = _scatter_sums(main, r), pt.sum(r**2)
+            op = CollapsedGaussian("residuals", start, spec.n)
+            loglik = op(var.sd, L, r, gram, main.index.astype(np.int64), main.Z)[0]
         else:
-            s, rr = _sufficient_statistics(spec, designs)
-        pm.Potential("collapsed_loglik", collapsed_loglik(F, sigma2, gram, s, rr, spec.n))
+            b, statistics = _sufficient_statistics(spec, designs)
+            loglik = CollapsedGaussian("statistics", start, spec.n)(var.sd, L, b, gram, *statistics)[0]
+        pm.Potential("collapsed_loglik", loglik)
     return model
 
 
-def _sufficient_statistics(spec: ModelSpec, designs: list[Any]) -> tuple[Any, Any]:
-    """``s`` (J, q) and ``r'r`` as functions of ``b`` from :math:`Z_j'y_j`, :math:`Z_j'X_j`, :math:`X'X`, :math:`X'y`."""
-    y = spec.y
-    zy = _group_sums(designs, y)  # (J, q)
+def _sufficient_statistics(spec: ModelSpec, designs: list[Any]) -> tuple[Any, tuple[np.ndarray, ...]]:
+    """``b`` (an empty constant without fixed effects) and :math:`Z_j'y_j`, :math:`Z_j'X_j`, :math:`y'y`, :math:`X'y`, :math:`X'X`."""
+    y, X = spec.y, spec.X if spec.fixed_columns else np.zeros((spec.n, 0))
     b = fixed_coefficients(spec)
-    if b is None:
-        return pt.as_tensor_variable(zy), pt.as_tensor_variable(float(y @ y))
-    X = spec.X
-    zx = _group_sums(designs, X)  # (J, q, p)
-    # elementwise products and sums, not dot: p is small and numba compiles these faster
-    s = zy - pt.sum(zx * b, axis=-1)
-    rr = float(y @ y) - 2.0 * pt.sum(b * (X.T @ y)) + pt.sum((X.T @ X) * (b[:, None] * b[None, :]))
-    return s, rr
+    b = pt.as_tensor_variable(np.zeros(0)) if b is None else b
+    return b, (_group_sums(designs, y), _group_sums(designs, X),
+               float(y @ y), X.T @ y, X.T @ X)
 
 
 def complete(spec: ModelSpec, idata: Any, seed: int) -> None:

@@ -25,6 +25,7 @@ __all__ = [
     "VarianceParameters",
     "variance_parameters",
     "term_covariance_factor",
+    "term_correlation_factor",
 ]
 
 
@@ -128,17 +129,27 @@ def variance_parameters(spec: ModelSpec) -> VarianceParameters:
 def term_covariance_factor(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) -> pt.TensorVariable:
     """Factor :math:`F` with :math:`F F' = \\Sigma` for the coefficients of ``term``.
 
-    :math:`F = \\text{diag}(\\sigma) L` where :math:`L` is the Cholesky factor of the LKJ
-    correlation matrix (identity for ``||`` terms and single-coefficient terms).
+    :math:`F = \\text{diag}(\\sigma) L` with :math:`L` from :func:`term_correlation_factor`.
     """
     sd = var.term_sd(spec, term)
     if not term.correlated:
         return pt.diag(sd)
+    return sd[:, None] * term_correlation_factor(spec, term)
+
+
+def term_correlation_factor(spec: ModelSpec, term: GroupTerm) -> pt.TensorVariable:
+    """Cholesky factor :math:`L` of the correlation matrix of ``term``'s coefficients.
+
+    The identity for ``||`` and single-coefficient terms; otherwise LKJ-distributed
+    (:func:`lkj_cholesky`), with the correlation matrix recorded as ``corr_<key>``.
+    """
     q = len(term.columns)
+    if not term.correlated:
+        return pt.as_tensor_variable(np.eye(q))
     eta = float(spec.priors[f"cor({term.group})"].params["eta"])
     chol = lkj_cholesky(f"cpc_{term.key}", q, eta)
     pm.Deterministic(f"corr_{term.key}", pt.dot(chol, chol.T), dims=(f"{term.key}_coef", f"{term.key}_coef2"))
-    return sd[:, None] * chol
+    return chol
 
 
 def lkj_cholesky(name: str, q: int, eta: float) -> pt.TensorVariable:

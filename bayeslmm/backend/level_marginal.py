@@ -1,10 +1,11 @@
-"""The per-level marginal of the collapsed strategy as one PyTensor Op with its own gradient.
+"""The collapsed strategy's log-likelihood as one PyTensor Op with its own gradient.
 
-Written symbolically, the per-level Woodbury algebra of :mod:`.collapsed` and its reverse-mode
-gradient come to about sixty graph nodes, and nutpie's numba backend compiles each into the
-model's log-density function: on the lme4 reference data that compile took longer than
-sampling. Here the value and the gradient are one loop over the levels, compiled once by numba
-and cached on disk, so a model's compile only links it.
+Written symbolically, the per-level Woodbury algebra of :mod:`.collapsed`, the sufficient
+statistics and their reverse-mode gradient come to about sixty graph nodes, and nutpie's numba
+backend compiles each into the model's log-density function: on the lme4 reference data that
+compile took longer than sampling. Here the value and the gradient with respect to the sds,
+the correlation factor and the fixed effects (or the residuals) are one loop over the levels,
+compiled once by numba and cached on disk.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache
 
 from ..errors import BayesLMMError
 
-__all__ = ["LevelMarginal", "level_marginal", "level_marginal_value_and_grad", "register_jax"]
+__all__ = [
+    "CollapsedGaussian",
+    "collapsed_from_statistics",
+    "collapsed_from_residuals",
+    "level_marginal_value_and_grad",
+    "register_jax",
+]
+
+_LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 @numba.njit(cache=True)
@@ -153,73 +162,204 @@ def level_marginal_value_and_grad(F, sigma2, s, gram):
     return value, dF, dsigma2, ds
 
 
-class LevelMarginal(Op):
-    r"""``value, dF, dsigma2, ds = LevelMarginal()(F, sigma2, s, gram)``.
+@numba.njit(cache=True)
+def _residual_part(core, dsigma2, rr, sigma2, n, Jq):
+    """Add :math:`-\\tfrac12(n\\log 2\\pi + (n - Jq)\\log\\sigma^2 + r'r/\\sigma^2)`; returns value, d/dsigma2, d/drr."""
+    value = core - 0.5 * (n * _LOG_2PI + (n - Jq) * np.log(sigma2) + rr / sigma2)
+    dsigma2 = dsigma2 - 0.5 * ((n - Jq) / sigma2 - rr / (sigma2 * sigma2))
+    return value, dsigma2, -0.5 / sigma2
 
-    ``value`` is :math:`\sum_j (-\tfrac12\log|A_j| + t_j'A_j^{-1}t_j/(2\sigma^2))` (see
-    :func:`level_marginal_value_and_grad`); the other outputs are its partial derivatives, which
-    :meth:`grad` returns, so a gradient evaluation reuses the value's loop. ``gram`` is data: no
-    gradient flows to it, and only ``value`` may be differentiated.
+
+@numba.njit(cache=True)
+def _factor(sd, L, start):
+    q = L.shape[0]
+    F = np.empty((q, q))
+    for a in range(q):
+        for b in range(q):
+            F[a, b] = sd[start + a] * L[a, b]
+    return F
+
+
+@numba.njit(cache=True)
+def _to_sd_and_correlation(dF, dsigma2, sd, L, start):
+    """Chain rule from (F, sigma²) to (sd, L) for :math:`F = \\text{diag}(sd_{term}) L`, :math:`\\sigma^2 = sd_{-1}^2`."""
+    q = L.shape[0]
+    dsd = np.zeros(sd.shape[0])
+    dL = np.empty((q, q))
+    for a in range(q):
+        for b in range(q):
+            dsd[start + a] += dF[a, b] * L[a, b]
+            dL[a, b] = dF[a, b] * sd[start + a]
+    dsd[sd.shape[0] - 1] += 2.0 * sd[sd.shape[0] - 1] * dsigma2
+    return dsd, dL
+
+
+@numba.njit(cache=True)
+def collapsed_from_statistics(sd, L, b, gram, zy, zx, yy, Xty, XtX, start, n):
+    r"""Collapsed log-likelihood and its gradient in ``(sd, L, b)`` from sufficient statistics.
+
+    :math:`s_j = Z_j'y_j - Z_j'X_jb` (``zy`` (J, q), ``zx`` (J, q, p)) and
+    :math:`r'r = y'y - 2b'X'y + b'X'Xb`: no :math:`O(n)` work per evaluation. See
+    :func:`level_marginal_value_and_grad` for the per-level part.
+    """
+    J, q = zy.shape
+    p = b.shape[0]
+    sigma2 = sd[sd.shape[0] - 1] ** 2
+    F = _factor(sd, L, start)
+    s = np.empty((J, q))
+    for j in range(J):
+        for c in range(q):
+            acc = zy[j, c]
+            for k in range(p):
+                acc -= zx[j, c, k] * b[k]
+            s[j, c] = acc
+    Xb = np.zeros(p)
+    rr = yy
+    for k in range(p):
+        rr -= 2.0 * b[k] * Xty[k]
+        for m in range(p):
+            Xb[k] += XtX[k, m] * b[m]
+        rr += b[k] * Xb[k]
+    core, dF, dsigma2, ds = level_marginal_value_and_grad(F, sigma2, s, gram)
+    value, dsigma2, drr = _residual_part(core, dsigma2, rr, sigma2, n, J * q)
+    db = np.empty(p)
+    for k in range(p):
+        acc = drr * (2.0 * Xb[k] - 2.0 * Xty[k])
+        for j in range(J):
+            for c in range(q):
+                acc -= zx[j, c, k] * ds[j, c]
+        db[k] = acc
+    dsd, dL = _to_sd_and_correlation(dF, dsigma2, sd, L, start)
+    return value, dsd, dL, db
+
+
+@numba.njit(cache=True)
+def collapsed_from_residuals(sd, L, r, gram, index, Z, start):
+    r"""Collapsed log-likelihood and its gradient in ``(sd, L, r)`` from the residuals ``r`` (n,).
+
+    :math:`s_j = \sum_{i \in j} Z_i r_i` and :math:`r'r` are summed in the loop;
+    :math:`\partial/\partial r_i = -r_i/\sigma^2 + Z_i'(\partial/\partial s_{j(i)})`.
+    """
+    n = r.shape[0]
+    J, q = gram.shape[0], gram.shape[1]
+    sigma2 = sd[sd.shape[0] - 1] ** 2
+    F = _factor(sd, L, start)
+    s = np.zeros((J, q))
+    rr = 0.0
+    for i in range(n):
+        rr += r[i] * r[i]
+        for c in range(q):
+            s[index[i], c] += Z[i, c] * r[i]
+    core, dF, dsigma2, ds = level_marginal_value_and_grad(F, sigma2, s, gram)
+    value, dsigma2, drr = _residual_part(core, dsigma2, rr, sigma2, n, J * q)
+    dr = np.empty(n)
+    for i in range(n):
+        acc = 2.0 * drr * r[i]
+        for c in range(q):
+            acc += Z[i, c] * ds[index[i], c]
+        dr[i] = acc
+    dsd, dL = _to_sd_and_correlation(dF, dsigma2, sd, L, start)
+    return value, dsd, dL, dr
+
+
+MODES = ("statistics", "residuals")
+
+
+class CollapsedGaussian(Op):
+    r"""``value, dsd, dL, dx = CollapsedGaussian(mode, start, n_obs)(sd, L, x, *data)``.
+
+    The collapsed strategy's log-likelihood of one iid term (:mod:`.collapsed`) and its partial
+    derivatives, which :meth:`grad` returns, so a gradient evaluation reuses the value's loop.
+
+    Parameters
+    ----------
+    mode
+        ``"statistics"``: ``x`` is the fixed-effect vector ``b`` and ``data`` are
+        ``gram, zy, zx, yy, Xty, XtX`` (:func:`collapsed_from_statistics`); ``"residuals"``:
+        ``x`` is the residual vector and ``data`` are ``gram, index, Z``
+        (:func:`collapsed_from_residuals`).
+    start
+        Position of the term's first sd in ``sd``; the residual sd is the last entry.
+    n_obs
+        Number of observations.
+
+    Notes
+    -----
+    ``sd`` is the model's vector of sds, ``L`` the term's correlation Cholesky factor (the
+    identity for an uncorrelated term): :math:`F = \text{diag}(sd_{start:start+q})L`,
+    :math:`\sigma^2 = sd_{-1}^2`. No gradient flows to ``data``; only ``value`` may be
+    differentiated.
     """
 
-    __props__ = ()
+    __props__ = ("mode", "start", "n_obs")
 
-    def make_node(self, F, sigma2, s, gram) -> Apply:
-        F = pt.as_tensor_variable(F, dtype="float64")
-        sigma2 = pt.as_tensor_variable(sigma2, dtype="float64")
-        s = pt.as_tensor_variable(s, dtype="float64")
-        gram = pt.as_tensor_variable(gram, dtype="float64")
-        if (F.ndim, sigma2.ndim, s.ndim, gram.ndim) != (2, 0, 2, 3):
-            raise BayesLMMError(
-                "LevelMarginal expects F (q, q), sigma2 (), s (J, q) and gram (J, q, q); got dimensions "
-                f"{(F.ndim, sigma2.ndim, s.ndim, gram.ndim)}"
-            )
-        outputs = [pt.dscalar(), pt.dmatrix(), pt.dscalar(), pt.dmatrix()]
-        return Apply(self, [F, sigma2, s, gram], outputs)
+    def __init__(self, mode: str, start: int, n_obs: int):
+        if mode not in MODES:
+            raise BayesLMMError(f"CollapsedGaussian mode must be one of {MODES}; got {mode!r}")
+        self.mode, self.start, self.n_obs = mode, int(start), int(n_obs)
+
+    def make_node(self, sd, L, x, *data) -> Apply:
+        ndims = (1, 2, 1, 3, 2, 3, 0, 1, 2) if self.mode == "statistics" else (1, 2, 1, 3, 1, 2)
+        inputs = [pt.as_tensor_variable(v) for v in (sd, L, x, *data)]
+        if tuple(v.ndim for v in inputs) != ndims:
+            raise BayesLMMError(f"CollapsedGaussian({self.mode!r}) expects inputs of dimensions {ndims}; got "
+                                f"{tuple(v.ndim for v in inputs)}")
+        inputs = [v if v.dtype.startswith("int") else pt.cast(v, "float64") for v in inputs]
+        outputs = [pt.dscalar(), pt.dvector(), pt.dmatrix(), pt.dvector()]
+        return Apply(self, inputs, outputs)
+
+    def _kernel_args(self, inputs):
+        if self.mode == "statistics":
+            sd, L, b, gram, zy, zx, yy, Xty, XtX = inputs
+            return collapsed_from_statistics, (sd, L, b, gram, zy, zx, float(yy), Xty, XtX, self.start, self.n_obs)
+        sd, L, r, gram, index, Z = inputs
+        return collapsed_from_residuals, (sd, L, r, gram, index, Z, self.start)
 
     def perform(self, node, inputs, output_storage) -> None:
-        F, sigma2, s, gram = inputs
-        value, dF, dsigma2, ds = level_marginal_value_and_grad(
-            np.ascontiguousarray(F), float(sigma2), np.ascontiguousarray(s), np.ascontiguousarray(gram))
+        kernel, args = self._kernel_args([np.ascontiguousarray(v) if np.ndim(v) else v for v in inputs])
+        value, dsd, dL, dx = kernel(*args)
         output_storage[0][0] = np.asarray(value)
-        output_storage[1][0] = dF
-        output_storage[2][0] = np.asarray(dsigma2)
-        output_storage[3][0] = ds
+        output_storage[1][0] = dsd
+        output_storage[2][0] = dL
+        output_storage[3][0] = dx
 
     def infer_shape(self, fgraph, node, shapes):
-        F_shape, _, s_shape, _ = shapes
-        return [(), F_shape, (), s_shape]
+        return [(), shapes[0], shapes[1], shapes[2]]
 
     def connection_pattern(self, node):
-        return [[True] * 4, [True] * 4, [True] * 4, [False] * 4]
+        return [[True] * 4] * 3 + [[False] * 4] * (len(node.inputs) - 3)
 
     def grad(self, inputs, output_grads):
         if any(not isinstance(g.type, DisconnectedType) for g in output_grads[1:]):
-            raise BayesLMMError("only the value output of LevelMarginal can be differentiated")
+            raise BayesLMMError("only the value output of CollapsedGaussian can be differentiated")
         g = output_grads[0]
-        _, dF, dsigma2, ds = self(*inputs)
-        return [g * dF, g * dsigma2, g * ds, DisconnectedType()()]
+        _, dsd, dL, dx = self(*inputs)
+        return [g * dsd, g * dL, g * dx] + [DisconnectedType()() for _ in inputs[3:]]
 
 
-def level_marginal(F, sigma2, s, gram) -> pt.TensorVariable:
-    """The value output of :class:`LevelMarginal` (its gradient comes with it)."""
-    return LevelMarginal()(F, sigma2, s, gram)[0]
+@register_funcify_default_op_cache_key(CollapsedGaussian)
+def _numba_collapsed_gaussian(op, node=None, **kwargs):
+    start, n = op.start, op.n_obs
+    if op.mode == "statistics":
+        statistics = collapsed_from_statistics
 
+        @numba.njit
+        def collapsed_statistics_op(sd, L, b, gram, zy, zx, yy, Xty, XtX):
+            value, dsd, dL, db = statistics(sd, L, b, gram, zy, zx, yy[()], Xty, XtX, start, n)
+            return np.asarray(value), dsd, dL, db
 
-@register_funcify_default_op_cache_key(LevelMarginal)
-def _numba_level_marginal(op, node=None, **kwargs):
-    kernel = level_marginal_value_and_grad
+        return collapsed_statistics_op
+    residuals = collapsed_from_residuals
 
     @numba.njit
-    def level_marginal_op(F, sigma2, s, gram):
-        value, dF, dsigma2, ds = kernel(np.ascontiguousarray(F), sigma2[()], np.ascontiguousarray(s),
-                                        np.ascontiguousarray(gram))
-        return np.asarray(value), dF, np.asarray(dsigma2), ds
+    def collapsed_residuals_op(sd, L, r, gram, index, Z):
+        value, dsd, dL, dr = residuals(sd, L, r, gram, index, Z, start)
+        return np.asarray(value), dsd, dL, dr
 
-    return level_marginal_op
+    return collapsed_residuals_op
 
 
-def _jax_value(F, sigma2, s, gram):
+def _jax_per_level(F, sigma2, s, gram):
     import jax.numpy as jnp
 
     q = F.shape[0]
@@ -231,11 +371,29 @@ def _jax_value(F, sigma2, s, gram):
     return -0.5 * logdet + 0.5 * jnp.sum(t * w) / sigma2
 
 
+def _jax_value(op, sd, L, x, *data):
+    import jax.numpy as jnp
+
+    q = L.shape[0]
+    F = sd[op.start:op.start + q, None] * L
+    sigma2 = sd[-1] ** 2
+    if op.mode == "statistics":
+        gram, zy, zx, yy, Xty, XtX = data
+        s = zy - jnp.einsum("jck,k->jc", zx, x)
+        rr = yy - 2.0 * x @ Xty + x @ XtX @ x
+    else:
+        gram, index, Z = data
+        s = jnp.zeros((gram.shape[0], q)).at[index].add(Z * x[:, None])
+        rr = jnp.sum(x**2)
+    n, Jq = op.n_obs, gram.shape[0] * q
+    return _jax_per_level(F, sigma2, s, gram) - 0.5 * (n * _LOG_2PI + (n - Jq) * jnp.log(sigma2) + rr / sigma2)
+
+
 _JAX_REGISTERED = False
 
 
 def register_jax() -> None:
-    """Teach PyTensor's JAX backend :class:`LevelMarginal` (value and gradient by ``jax.value_and_grad``).
+    """Teach PyTensor's JAX backend :class:`CollapsedGaussian` (value and gradient by ``jax.value_and_grad``).
 
     Called by the numpyro sampler path only, so that importing bayeslmm does not import JAX.
     """
@@ -245,14 +403,15 @@ def register_jax() -> None:
     import jax
     from pytensor.link.jax.dispatch import jax_funcify
 
-    value_and_grad = jax.value_and_grad(_jax_value, argnums=(0, 1, 2))
+    @jax_funcify.register(CollapsedGaussian)
+    def _jax_collapsed_gaussian(op, **kwargs):
+        value_and_grad = jax.value_and_grad(lambda sd, L, x, *data: _jax_value(op, sd, L, x, *data),
+                                            argnums=(0, 1, 2))
 
-    @jax_funcify.register(LevelMarginal)
-    def _jax_level_marginal(op, **kwargs):
-        def level_marginal_op(F, sigma2, s, gram):
-            value, (dF, dsigma2, ds) = value_and_grad(F, sigma2, s, gram)
-            return value, dF, dsigma2, ds
+        def collapsed_gaussian_op(sd, L, x, *data):
+            value, (dsd, dL, dx) = value_and_grad(sd, L, x, *data)
+            return value, dsd, dL, dx
 
-        return level_marginal_op
+        return collapsed_gaussian_op
 
     _JAX_REGISTERED = True

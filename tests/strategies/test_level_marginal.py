@@ -1,4 +1,4 @@
-"""The compiled per-level marginal (``LevelMarginal``) and the ALR Dirichlet: values against
+"""The compiled collapsed log-likelihood (``CollapsedGaussian`` and its per-level kernel) and the ALR Dirichlet: values against
 dense numpy algebra, gradients against central finite differences, in PyTensor's default
 (C / Python) mode, in the numba mode nutpie compiles with and, when JAX is installed, in JAX.
 
@@ -18,7 +18,12 @@ import pytensor.tensor as pt
 import pytest
 
 import bayeslmm as bl
-from bayeslmm.backend.level_marginal import LevelMarginal, level_marginal, level_marginal_value_and_grad
+from bayeslmm.backend.level_marginal import (
+    CollapsedGaussian,
+    collapsed_from_residuals,
+    collapsed_from_statistics,
+    level_marginal_value_and_grad,
+)
 from bayeslmm.backend.simplex import AdditiveLogRatio, dirichlet_proportions
 from bayeslmm.errors import BayesLMMError
 
@@ -73,48 +78,116 @@ def test_kernel_handles_a_zero_variance_and_rejects_a_negative_residual_variance
     assert level_marginal_value_and_grad(F, -1.0, s, gram)[0] == -np.inf
 
 
+def _collapsed_problem(q: int, p: int = 2, J: int = 6, seed: int = 5):
+    """Rows in J levels with random-slope design Z (n, q), fixed design X (n, p), and parameters."""
+    rng = np.random.default_rng(seed)
+    index = np.repeat(np.arange(J), rng.integers(1, 6, J))
+    n = len(index)
+    Z = np.column_stack([np.ones(n)] + [rng.standard_normal(n) for _ in range(q - 1)])
+    X = np.column_stack([np.ones(n)] + [rng.standard_normal(n) for _ in range(p - 1)])[:, :p]
+    y = rng.standard_normal(n) * 2.0
+    sd = rng.uniform(0.3, 1.5, q + 2)  # one sd before the term's, the term's q, the residual's
+    M = rng.standard_normal((q, q))
+    K = M @ M.T + q * np.eye(q)
+    L = np.linalg.cholesky(K / np.sqrt(np.outer(np.diag(K), np.diag(K))))  # a correlation matrix's factor
+    return dict(index=index, Z=Z, X=X, y=y, sd=sd, L=L, b=rng.standard_normal(p), start=1, J=J)
+
+
+def _dense_collapsed(sd, L, b, pr):
+    """log N(y - Xb; 0, sigma² I + Z_blocks F F' Z_blocks') by scipy."""
+    from scipy.stats import multivariate_normal
+
+    q = L.shape[0]
+    F = sd[pr["start"]:pr["start"] + q, None] * L
+    n = len(pr["y"])
+    V = sd[-1] ** 2 * np.eye(n)
+    same = pr["index"][:, None] == pr["index"][None, :]
+    V = V + same * (pr["Z"] @ F @ F.T @ pr["Z"].T)
+    return multivariate_normal(np.zeros(n), V).logpdf(pr["y"] - pr["X"] @ b)
+
+
+def _statistics_args(pr):
+    J, q = pr["J"], pr["Z"].shape[1]
+    one_hot = np.eye(J)[pr["index"]]
+    gram = np.einsum("ij,ia,ib->jab", one_hot, pr["Z"], pr["Z"])
+    zy = np.einsum("ij,ia,i->ja", one_hot, pr["Z"], pr["y"])
+    zx = np.einsum("ij,ia,ik->jak", one_hot, pr["Z"], pr["X"])
+    return gram, zy, zx, float(pr["y"] @ pr["y"]), pr["X"].T @ pr["y"], pr["X"].T @ pr["X"]
+
+
+@pytest.mark.parametrize("q", [1, 2, 3])
+def test_statistics_and_residual_kernels_against_the_dense_density(q):
+    """Both kernels give the dense value; their gradients in (sd, L, b) match central differences."""
+    pr = _collapsed_problem(q)
+    gram, *stats = _statistics_args(pr)
+    sd, L, b = pr["sd"], pr["L"], pr["b"]
+    value, dsd, dL, db = collapsed_from_statistics(sd, L, b, gram, *stats, pr["start"], len(pr["y"]))
+    assert np.isclose(value, _dense_collapsed(sd, L, b, pr), rtol=1e-10)
+    assert np.allclose(dsd, _central_difference(lambda v: _dense_collapsed(v, L, b, pr), sd), rtol=1e-5, atol=1e-7)
+    assert np.allclose(dL, _central_difference(lambda v: _dense_collapsed(sd, v, b, pr), L), rtol=1e-5, atol=1e-7)
+    assert np.allclose(db, _central_difference(lambda v: _dense_collapsed(sd, L, v, pr), b), rtol=1e-5, atol=1e-7)
+    r = pr["y"] - pr["X"] @ b
+    value_r, dsd_r, dL_r, dr = collapsed_from_residuals(sd, L, r, gram, pr["index"], pr["Z"], pr["start"])
+    assert np.isclose(value_r, value, rtol=1e-10)
+    assert np.allclose(dsd_r, dsd, rtol=1e-10) and np.allclose(dL_r, dL, rtol=1e-10)
+    assert np.allclose(-dr @ pr["X"], db, rtol=1e-8)  # r = y - Xb, so d/db = -X'(d/dr)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_op_gradient_through_pytensor(mode):
-    """d/d(F, sigma², s) of a scalar that uses the Op, compiled in each backend, against differences."""
-    F0, sigma20, s0, gram = _problem(2, seed=4)
-    F, sigma2, s = pt.dmatrix("F"), pt.dscalar("sigma2"), pt.dmatrix("s")
-    out = 1.5 * level_marginal(F, sigma2, s, gram) + pt.sum(F**2)
-    fn = pytensor.function([F, sigma2, s], [out, *pytensor.grad(out, [F, sigma2, s])], mode=mode)
-    value, gF, gsigma2, gs = fn(F0, sigma20, s0)
+    """d/d(sd, L, b) of a scalar that uses the Op, compiled in each backend, against differences."""
+    pr = _collapsed_problem(2, seed=4)
+    gram, *stats = _statistics_args(pr)
+    sd, L, b = pt.dvector("sd"), pt.dmatrix("L"), pt.dvector("b")
+    op = CollapsedGaussian("statistics", pr["start"], len(pr["y"]))
+    out = 1.5 * op(sd, L, b, gram, *stats)[0] + pt.sum(sd**2)
+    fn = pytensor.function([sd, L, b], [out, *pytensor.grad(out, [sd, L, b])], mode=mode)
+    value, gsd, gL, gb = fn(pr["sd"], pr["L"], pr["b"])
 
-    def total(F_, sigma2_, s_):
-        return 1.5 * _dense_value(F_, sigma2_, s_, gram) + np.sum(F_**2)
+    def total(sd_, L_, b_):
+        return 1.5 * _dense_collapsed(sd_, L_, b_, pr) + np.sum(sd_**2)
 
-    assert np.isclose(value, total(F0, sigma20, s0), rtol=1e-10)
-    assert np.allclose(gF, _central_difference(lambda v: total(v, sigma20, s0), F0), rtol=1e-5)
-    assert np.isclose(gsigma2, _central_difference(lambda v: total(F0, float(v), s0), sigma20), rtol=1e-5)
-    assert np.allclose(gs, _central_difference(lambda v: total(F0, sigma20, v), s0), rtol=1e-5, atol=1e-7)
+    x0 = (pr["sd"], pr["L"], pr["b"])
+    assert np.isclose(value, total(*x0), rtol=1e-10)
+    assert np.allclose(gsd, _central_difference(lambda v: total(v, x0[1], x0[2]), x0[0]), rtol=1e-5)
+    assert np.allclose(gL, _central_difference(lambda v: total(x0[0], v, x0[2]), x0[1]), rtol=1e-5, atol=1e-7)
+    assert np.allclose(gb, _central_difference(lambda v: total(x0[0], x0[1], v), x0[2]), rtol=1e-5)
 
 
-def test_op_rejects_wrong_dimensions_and_gradients_of_its_derivative_outputs():
-    F0, sigma20, s0, gram = _problem(2)
-    with pytest.raises(BayesLMMError, match="expects F"):
-        LevelMarginal()(pt.dvector(), sigma20, s0, gram)
-    _, dF, _, _ = LevelMarginal()(pt.dmatrix("F"), sigma20, s0, gram)
+def test_op_rejects_bad_modes_dimensions_and_gradients_of_its_derivative_outputs():
+    pr = _collapsed_problem(2)
+    gram, *stats = _statistics_args(pr)
+    with pytest.raises(BayesLMMError, match="mode must be one of"):
+        CollapsedGaussian("dense", 0, 5)
+    op = CollapsedGaussian("statistics", pr["start"], len(pr["y"]))
+    with pytest.raises(BayesLMMError, match="expects inputs of dimensions"):
+        op(pt.dmatrix(), pr["L"], pr["b"], gram, *stats)
+    _, dsd, _, _ = op(pt.dvector("sd"), pr["L"], pr["b"], gram, *stats)
     with pytest.raises(BayesLMMError, match="only the value output"):
-        pytensor.grad(pt.sum(dF), dF.owner.inputs[0])
+        pytensor.grad(pt.sum(dsd), dsd.owner.inputs[0])
 
 
-def test_op_in_jax():
+@pytest.mark.parametrize("op_mode", ["statistics", "residuals"])
+def test_op_in_jax(op_mode):
     pytest.importorskip("jax")
     from bayeslmm.backend.level_marginal import register_jax
 
     register_jax()
-    F0, sigma20, s0, gram = _problem(3, seed=2)
-    F, sigma2, s = pt.dmatrix("F"), pt.dscalar("sigma2"), pt.dmatrix("s")
-    out = level_marginal(F, sigma2, s, gram)
-    fn = pytensor.function([F, sigma2, s], [out, *pytensor.grad(out, [F, sigma2, s])], mode="JAX")
-    value, gF, gsigma2, gs = fn(F0, sigma20, s0)
-    ref = level_marginal_value_and_grad(F0, sigma20, s0, gram)
-    assert np.isclose(value, ref[0], rtol=1e-10)
-    assert np.allclose(gF, ref[1], rtol=1e-8)
-    assert np.isclose(gsigma2, ref[2], rtol=1e-8)
-    assert np.allclose(gs, ref[3], rtol=1e-8)
+    pr = _collapsed_problem(3, seed=2)
+    gram, *stats = _statistics_args(pr)
+    sd, L, x = pt.dvector("sd"), pt.dmatrix("L"), pt.dvector("x")
+    if op_mode == "statistics":
+        data, x0 = (gram, *stats), pr["b"]
+        ref = collapsed_from_statistics(pr["sd"], pr["L"], x0, gram, *stats, pr["start"], len(pr["y"]))
+    else:
+        data, x0 = (gram, pr["index"], pr["Z"]), pr["y"] - pr["X"] @ pr["b"]
+        ref = collapsed_from_residuals(pr["sd"], pr["L"], x0, gram, pr["index"], pr["Z"], pr["start"])
+    out = CollapsedGaussian(op_mode, pr["start"], len(pr["y"]))(sd, L, x, *data)[0]
+    fn = pytensor.function([sd, L, x], [out, *pytensor.grad(out, [sd, L, x])], mode="JAX")
+    got = fn(pr["sd"], pr["L"], x0)
+    assert np.isclose(got[0], ref[0], rtol=1e-10)
+    for a, b in zip(got[1:], ref[1:]):
+        assert np.allclose(a, b, rtol=1e-8, atol=1e-10)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +198,8 @@ def crossed():
                          "g": [f"g{k}" for k in rng.integers(0, 8, n)], "h": [f"h{k}" for k in rng.integers(0, 3, n)]})
 
 
-@pytest.mark.parametrize("formula", ["y ~ x + (x | g)", "y ~ x + (x || g)", "y ~ x + (1 | g) + (1 | h)"])
+@pytest.mark.parametrize("formula", ["y ~ x + (x | g)", "y ~ x + (x || g)", "y ~ x + (1 | g) + (1 | h)",
+                                     "y ~ 0 + (1 | g)"])
 @pytest.mark.parametrize("mode", MODES)
 def test_model_gradient_matches_differences(crossed, formula, mode):
     """The whole collapsed model's log density (priors, ALR Jacobian, Op) and its gradient in each backend."""
