@@ -98,7 +98,7 @@ def sample(
         if target_accept is not None:
             kwargs["target_accept"] = target_accept
         if used == "numpyro":
-            from .backend.level_marginal import register_jax
+            from .backend.collapsed_likelihood import register_jax
 
             register_jax()  # the collapsed strategy's Op, for PyTensor's JAX backend
         start = time.perf_counter()

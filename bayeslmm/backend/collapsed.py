@@ -14,7 +14,7 @@ For a Gaussian model the rows of level :math:`j` of the collapsed term share
 (determinant lemma and Woodbury written with :math:`F`, not :math:`\\Sigma^{-1}`, so a
 variance at zero is harmless). The sum over levels of :math:`\\log|A_j|` and
 :math:`t_j'A_j^{-1}t_j`, and its gradient, is one compiled loop
-(:class:`~.level_marginal.CollapsedGaussian`): :math:`O(Jq^3)`
+(:class:`~.collapsed_likelihood.CollapsedGaussian`): :math:`O(Jq^3)`
 per gradient plus :math:`O(nq)` for :math:`s_j` when other terms are latent, and no
 :math:`O(n)` work at all when there are none (:math:`s_j` and :math:`r'r` then come from
 sufficient statistics computed once). The sampler sees :math:`b`, :math:`\\tau`, the
@@ -37,7 +37,7 @@ from ..spec.terms import GroupTerm
 from .common import coords_of, fixed_coefficients, fixed_effects, term_correlation_factor, variance_parameters
 from .hybrid import term_design
 from .latent import latent_term
-from .level_marginal import CollapsedGaussian
+from .collapsed_likelihood import CollapsedGaussian
 
 __all__ = ["applies", "build", "collapsed_term", "complete", "MAX_COEFS"]
 

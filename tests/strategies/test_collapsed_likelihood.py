@@ -18,7 +18,7 @@ import pytensor.tensor as pt
 import pytest
 
 import bayeslmm as bl
-from bayeslmm.backend.level_marginal import (
+from bayeslmm.backend.collapsed_likelihood import (
     CollapsedGaussian,
     collapsed_from_residuals,
     collapsed_from_statistics,
@@ -170,7 +170,7 @@ def test_op_rejects_bad_modes_dimensions_and_gradients_of_its_derivative_outputs
 @pytest.mark.parametrize("op_mode", ["statistics", "residuals"])
 def test_op_in_jax(op_mode):
     pytest.importorskip("jax")
-    from bayeslmm.backend.level_marginal import register_jax
+    from bayeslmm.backend.collapsed_likelihood import register_jax
 
     register_jax()
     pr = _collapsed_problem(3, seed=2)
