@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+import scipy.sparse as sp
 import xarray as xr
 
 from ..errors import SpecError
@@ -36,10 +37,10 @@ from ..spec.model_spec import ModelSpec
 from ..spec.terms import GroupTerm
 from .common import coords_of, fixed_coefficients, fixed_effects, term_correlation_factor, variance_parameters
 from .hybrid import term_design
-from .latent import latent_term
+from .latent import latent_effects, latent_term
 from .collapsed_likelihood import CollapsedGaussian
 
-__all__ = ["applies", "build", "collapsed_term", "complete", "MAX_COEFS"]
+__all__ = ["applies", "build", "collapsed_term", "complete", "MAX_COEFS", "AUGMENTED_WORK_PER_ROW"]
 
 MAX_COEFS = 3
 """Largest number of coefficients of a collapsible term."""
@@ -87,8 +88,24 @@ def _group_sums(designs: list[Any], values: np.ndarray) -> np.ndarray:
     return out if values.ndim == 2 else out[:, :, 0]
 
 
+AUGMENTED_WORK_PER_ROW = 8
+"""Other latent terms join the fixed effects in the sufficient statistics when
+:math:`\\tilde p^2 \\le` this x n (:math:`\\tilde p`: fixed columns plus the other terms'
+effects), since the statistics then cost no more per gradient than the residual mode's
+gather and scatter over the n rows."""
+
+
 def build(spec: ModelSpec) -> pm.Model:
-    """PyMC model with one iid term integrated out group by group (a Potential)."""
+    """PyMC model with one iid term integrated out group by group (a Potential).
+
+    Notes
+    -----
+    The other iid terms stay latent. When they are small (:data:`AUGMENTED_WORK_PER_ROW`) their
+    effects :math:`u` are treated as extra coefficients of the fixed part,
+    :math:`\\tilde X = [X, Z_{other}]`, :math:`\\tilde b = (b, u)`, and the likelihood comes from
+    sufficient statistics (no O(n) work, no gather or scatter in the graph); otherwise from the
+    residuals :math:`y - X b - Z_{other} u`.
+    """
     if not applies(spec):
         raise SpecError("the collapsed strategy needs a gaussian model without kernels, gp() fields or a "
                         f"sigma formula, and an iid random term with at most {MAX_COEFS} coefficients")
@@ -96,11 +113,12 @@ def build(spec: ModelSpec) -> pm.Model:
     designs = term_design(spec, main)
     gram = _group_sums(designs, main.Z)  # G_j = Z_j'Z_j, (J, q, q)
     start = spec.components.index(main.components[0])
+    others = [t for t in spec.terms if t is not main]
+    width = len(spec.fixed_columns) + sum(t.n_levels * len(t.columns) for t in others)
     with pm.Model(coords=coords_of(spec)) as model:
         var = variance_parameters(spec)
         L = term_correlation_factor(spec, main)
-        others = [t for t in spec.terms if t is not main]
-        if others:
+        if others and width * width > AUGMENTED_WORK_PER_ROW * spec.n:
             eta = fixed_effects(spec)
             for term in others:
                 eta = eta + latent_term(spec, term, var)
@@ -108,19 +126,51 @@ def build(spec: ModelSpec) -> pm.Model:
             op = CollapsedGaussian("residuals", start, spec.n)
             loglik = op(var.sd, L, r, gram, main.index.astype(np.int64), main.Z)[0]
         else:
-            b, statistics = _sufficient_statistics(spec, designs)
-            loglik = CollapsedGaussian("statistics", start, spec.n)(var.sd, L, b, gram, *statistics)[0]
+            x, scale_index = _augmented_coefficients(spec, others, var)
+            statistics = _sufficient_statistics(spec, designs, _augmented_design(spec, others))
+            op = CollapsedGaussian("statistics", start, spec.n)
+            loglik = op(var.sd, L, x, scale_index, gram, *statistics)[0]
         pm.Potential("collapsed_loglik", loglik)
     return model
 
 
-def _sufficient_statistics(spec: ModelSpec, designs: list[Any]) -> tuple[Any, tuple[np.ndarray, ...]]:
-    """``b`` (an empty constant without fixed effects) and :math:`Z_j'y_j`, :math:`Z_j'X_j`, :math:`y'y`, :math:`X'y`, :math:`X'X`."""
-    y, X = spec.y, spec.X if spec.fixed_columns else np.zeros((spec.n, 0))
+def _augmented_coefficients(spec: ModelSpec, others: list[GroupTerm], var) -> tuple[Any, np.ndarray]:
+    """The Op's coefficient vector (b, then each other term's effects column by column) and,
+    per entry, the position of the sd that scales it (-1: used as is).
+
+    An uncorrelated term enters as its standardised effects ``z_<key>``, scaled inside the Op
+    (fewer graph nodes); a correlated one as its effects :math:`u = zF'`.
+    """
     b = fixed_coefficients(spec)
-    b = pt.as_tensor_variable(np.zeros(0)) if b is None else b
-    return b, (_group_sums(designs, y), _group_sums(designs, X),
-               float(y @ y), X.T @ y, X.T @ X)
+    parts = [] if b is None else [b]
+    scale = [np.full(len(spec.fixed_columns), -1)]
+    for term in others:
+        u = latent_effects(spec, term, var)  # records z_<key> and u_<key>
+        J, q = term.n_levels, len(term.columns)
+        if term.correlated:
+            parts.append(u.T.ravel())
+            scale.append(np.full(J * q, -1))
+        else:
+            parts.append(pm.modelcontext(None)[f"z_{term.key}"].T.ravel())
+            first = spec.components.index(term.components[0])
+            scale.append(np.repeat(first + np.arange(q), J))
+    x = pt.concatenate(parts) if parts else pt.as_tensor_variable(np.zeros(0))
+    return x, np.concatenate(scale).astype(np.int64)
+
+
+def _augmented_design(spec: ModelSpec, others: list[GroupTerm]) -> sp.csr_matrix:
+    """:math:`[X, B_{t,0}, B_{t,1}, \\dots]` (sparse): the fixed columns, then each other term's one-hot maps per coefficient."""
+    blocks = [sp.csr_matrix(spec.X if spec.fixed_columns else np.zeros((spec.n, 0)))]
+    for term in others:
+        blocks += term_design(spec, term)
+    return sp.hstack(blocks, format="csr")
+
+
+def _sufficient_statistics(spec: ModelSpec, designs: list[Any], X: sp.csr_matrix) -> tuple[Any, ...]:
+    """:math:`Z_j'y_j` (J, q), :math:`Z_j'X_j` (J, q, p), :math:`y'y`, :math:`X'y`, :math:`X'X` for the design ``X``."""
+    y = spec.y
+    zx = np.stack([(B.T @ X).toarray() for B in designs], axis=1)
+    return _group_sums(designs, y), zx, float(y @ y), np.asarray(X.T @ y).ravel(), (X.T @ X).toarray()
 
 
 def complete(spec: ModelSpec, idata: Any, seed: int) -> None:

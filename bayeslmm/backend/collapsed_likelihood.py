@@ -195,17 +195,22 @@ def _to_sd_and_correlation(dF, dsigma2, sd, L, start):
 
 
 @numba.njit(cache=True)
-def collapsed_from_statistics(sd, L, b, gram, zy, zx, yy, Xty, XtX, start, n):
-    r"""Collapsed log-likelihood and its gradient in ``(sd, L, b)`` from sufficient statistics.
+def collapsed_from_statistics(sd, L, x, scale_index, gram, zy, zx, yy, Xty, XtX, start, n):
+    r"""Collapsed log-likelihood and its gradient in ``(sd, L, x)`` from sufficient statistics.
 
-    :math:`s_j = Z_j'y_j - Z_j'X_jb` (``zy`` (J, q), ``zx`` (J, q, p)) and
+    The coefficients are :math:`b_k = x_k\,sd_{i_k}` where ``scale_index`` :math:`i_k \ge 0`
+    (standardised effects of another, latent, term) and :math:`b_k = x_k` where it is -1
+    (fixed effects). :math:`s_j = Z_j'y_j - Z_j'X_jb` (``zy`` (J, q), ``zx`` (J, q, p)) and
     :math:`r'r = y'y - 2b'X'y + b'X'Xb`: no :math:`O(n)` work per evaluation. See
     :func:`level_marginal_value_and_grad` for the per-level part.
     """
     J, q = zy.shape
-    p = b.shape[0]
+    p = x.shape[0]
     sigma2 = sd[sd.shape[0] - 1] ** 2
     F = _factor(sd, L, start)
+    b = np.empty(p)
+    for k in range(p):
+        b[k] = x[k] * sd[scale_index[k]] if scale_index[k] >= 0 else x[k]
     s = np.empty((J, q))
     for j in range(J):
         for c in range(q):
@@ -222,15 +227,19 @@ def collapsed_from_statistics(sd, L, b, gram, zy, zx, yy, Xty, XtX, start, n):
         rr += b[k] * Xb[k]
     core, dF, dsigma2, ds = level_marginal_value_and_grad(F, sigma2, s, gram)
     value, dsigma2, drr = _residual_part(core, dsigma2, rr, sigma2, n, J * q)
-    db = np.empty(p)
+    dsd, dL = _to_sd_and_correlation(dF, dsigma2, sd, L, start)
+    dx = np.empty(p)
     for k in range(p):
-        acc = drr * (2.0 * Xb[k] - 2.0 * Xty[k])
+        db = drr * (2.0 * Xb[k] - 2.0 * Xty[k])
         for j in range(J):
             for c in range(q):
-                acc -= zx[j, c, k] * ds[j, c]
-        db[k] = acc
-    dsd, dL = _to_sd_and_correlation(dF, dsigma2, sd, L, start)
-    return value, dsd, dL, db
+                db -= zx[j, c, k] * ds[j, c]
+        if scale_index[k] >= 0:
+            dx[k] = db * sd[scale_index[k]]
+            dsd[scale_index[k]] += db * x[k]
+        else:
+            dx[k] = db
+    return value, dsd, dL, dx
 
 
 @numba.njit(cache=True)
@@ -274,8 +283,9 @@ class CollapsedGaussian(Op):
     Parameters
     ----------
     mode
-        ``"statistics"``: ``x`` is the fixed-effect vector ``b`` and ``data`` are
-        ``gram, zy, zx, yy, Xty, XtX`` (:func:`collapsed_from_statistics`); ``"residuals"``:
+        ``"statistics"``: ``x`` holds the fixed effects and the other terms' standardised
+        effects and ``data`` are ``scale_index, gram, zy, zx, yy, Xty, XtX``
+        (:func:`collapsed_from_statistics`); ``"residuals"``:
         ``x`` is the residual vector and ``data`` are ``gram, index, Z``
         (:func:`collapsed_from_residuals`).
     start
@@ -299,7 +309,7 @@ class CollapsedGaussian(Op):
         self.mode, self.start, self.n_obs = mode, int(start), int(n_obs)
 
     def make_node(self, sd, L, x, *data) -> Apply:
-        ndims = (1, 2, 1, 3, 2, 3, 0, 1, 2) if self.mode == "statistics" else (1, 2, 1, 3, 1, 2)
+        ndims = (1, 2, 1, 1, 3, 2, 3, 0, 1, 2) if self.mode == "statistics" else (1, 2, 1, 3, 1, 2)
         inputs = [pt.as_tensor_variable(v) for v in (sd, L, x, *data)]
         if tuple(v.ndim for v in inputs) != ndims:
             raise BayesLMMError(f"CollapsedGaussian({self.mode!r}) expects inputs of dimensions {ndims}; got "
@@ -310,8 +320,9 @@ class CollapsedGaussian(Op):
 
     def _kernel_args(self, inputs):
         if self.mode == "statistics":
-            sd, L, b, gram, zy, zx, yy, Xty, XtX = inputs
-            return collapsed_from_statistics, (sd, L, b, gram, zy, zx, float(yy), Xty, XtX, self.start, self.n_obs)
+            sd, L, x, scale_index, gram, zy, zx, yy, Xty, XtX = inputs
+            return collapsed_from_statistics, (sd, L, x, scale_index, gram, zy, zx, float(yy), Xty, XtX, self.start,
+                                               self.n_obs)
         sd, L, r, gram, index, Z = inputs
         return collapsed_from_residuals, (sd, L, r, gram, index, Z, self.start)
 
@@ -344,9 +355,9 @@ def _numba_collapsed_gaussian(op, node=None, **kwargs):
         statistics = collapsed_from_statistics
 
         @numba.njit
-        def collapsed_statistics_op(sd, L, b, gram, zy, zx, yy, Xty, XtX):
-            value, dsd, dL, db = statistics(sd, L, b, gram, zy, zx, yy[()], Xty, XtX, start, n)
-            return np.asarray(value), dsd, dL, db
+        def collapsed_statistics_op(sd, L, x, scale_index, gram, zy, zx, yy, Xty, XtX):
+            value, dsd, dL, dx = statistics(sd, L, x, scale_index, gram, zy, zx, yy[()], Xty, XtX, start, n)
+            return np.asarray(value), dsd, dL, dx
 
         return collapsed_statistics_op
     residuals = collapsed_from_residuals
@@ -378,9 +389,10 @@ def _jax_value(op, sd, L, x, *data):
     F = sd[op.start:op.start + q, None] * L
     sigma2 = sd[-1] ** 2
     if op.mode == "statistics":
-        gram, zy, zx, yy, Xty, XtX = data
-        s = zy - jnp.einsum("jck,k->jc", zx, x)
-        rr = yy - 2.0 * x @ Xty + x @ XtX @ x
+        scale_index, gram, zy, zx, yy, Xty, XtX = data
+        b = x * jnp.where(scale_index >= 0, sd[jnp.maximum(scale_index, 0)], 1.0)
+        s = zy - jnp.einsum("jck,k->jc", zx, b)
+        rr = yy - 2.0 * b @ Xty + b @ XtX @ b
     else:
         gram, index, Z = data
         s = jnp.zeros((gram.shape[0], q)).at[index].add(Z * x[:, None])

@@ -35,6 +35,21 @@ def kernel_root(kernel) -> np.ndarray:
     return eig.vectors[:, keep] * np.sqrt(eig.values[keep])
 
 
+def latent_effects(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) -> pt.TensorVariable:
+    r"""Non-centred effects :math:`U` (levels x coefficients) of an iid ``term``, recorded as ``u_<key>``.
+
+    :math:`U = W F'` with :math:`W \sim N(0, I)` (``z_<key>``); an uncorrelated term scales the
+    columns of :math:`W` by the sds instead of building the diagonal factor.
+    """
+    z = pm.Normal(f"z_{term.key}", 0.0, 1.0, dims=(f"{term.key}_level", f"{term.key}_coef"))
+    if term.correlated:
+        u = pt.dot(z, term_covariance_factor(spec, term, var).T)
+    else:
+        u = z * var.term_sd(spec, term)[None, :]
+    pm.Deterministic(f"u_{term.key}", u, dims=(f"{term.key}_level", f"{term.key}_coef"))
+    return u
+
+
 def latent_term(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) -> pt.TensorVariable:
     r"""Contribution of ``term`` to the linear predictor (length n).
 
@@ -48,12 +63,7 @@ def latent_term(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) -> pt
     """
     q = len(term.columns)
     if term.kernel is None:
-        z = pm.Normal(f"z_{term.key}", 0.0, 1.0, dims=(f"{term.key}_level", f"{term.key}_coef"))
-        if term.correlated:
-            u = pt.dot(z, term_covariance_factor(spec, term, var).T)
-        else:
-            u = z * var.term_sd(spec, term)[None, :]
-        pm.Deterministic(f"u_{term.key}", u, dims=(f"{term.key}_level", f"{term.key}_coef"))
+        u = latent_effects(spec, term, var)
     else:
         factor = term_covariance_factor(spec, term, var)
         root = kernel_root(spec.kernels[term.kernel])

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytensor
 import pytest
 from scipy.stats import multivariate_normal
 
 import bayeslmm as bl
+from bayeslmm.backend import collapsed
 from bayeslmm.backend.collapsed import collapsed_term, complete
+from bayeslmm.backend.collapsed_likelihood import CollapsedGaussian
 from bayeslmm.results import arviz_bridge as azb
 from model_values import deterministic, likelihood
 
@@ -84,10 +87,21 @@ def _dense_reference(spec, model, values):
     "y ~ x + (x | g) + (1 | h)",
     "y ~ 1 + (1 | g/p)",
 ])
-def test_collapsed_matches_dense(grouped, formula):
+@pytest.mark.parametrize("other_terms", ["in the statistics", "from the residuals"])
+def test_collapsed_matches_dense(grouped, formula, other_terms, monkeypatch):
+    """Both ways of handling the other (latent) terms: as extra columns of the sufficient
+    statistics (the default at this size) and through the residual vector (forced)."""
+    if other_terms == "from the residuals":
+        monkeypatch.setattr(collapsed, "AUGMENTED_WORK_PER_ROW", 0)
     model = bl.Model(formula, grouped)
     assert model.strategy.name == "collapsed"
     pm_model, spec = model.build(), model.spec
+    ops = [v.owner.op for v in pytensor.graph.ancestors(pm_model.potentials)
+           if v.owner is not None and isinstance(v.owner.op, CollapsedGaussian)]
+    others = [t for t in spec.terms if t is not collapsed_term(spec)]
+    width = len(spec.fixed_columns) + sum(t.n_levels * len(t.columns) for t in others)
+    in_residuals = others and width**2 > collapsed.AUGMENTED_WORK_PER_ROW * spec.n
+    assert {op.mode for op in ops} == {"residuals" if in_residuals else "statistics"}
     rng = np.random.default_rng(3)
     for _ in range(3):
         values = _values(pm_model, rng)

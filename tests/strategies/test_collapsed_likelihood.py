@@ -90,11 +90,19 @@ def _collapsed_problem(q: int, p: int = 2, J: int = 6, seed: int = 5):
     M = rng.standard_normal((q, q))
     K = M @ M.T + q * np.eye(q)
     L = np.linalg.cholesky(K / np.sqrt(np.outer(np.diag(K), np.diag(K))))  # a correlation matrix's factor
-    return dict(index=index, Z=Z, X=X, y=y, sd=sd, L=L, b=rng.standard_normal(p), start=1, J=J)
+    scale_index = np.full(p, -1)
+    scale_index[-1] = 0  # the last coefficient is a standardised effect scaled by sd[0]
+    return dict(index=index, Z=Z, X=X, y=y, sd=sd, L=L, b=rng.standard_normal(p), start=1, J=J,
+                scale_index=scale_index)
 
 
-def _dense_collapsed(sd, L, b, pr):
-    """log N(y - Xb; 0, sigma² I + Z_blocks F F' Z_blocks') by scipy."""
+def _effective_b(x, sd, scale_index):
+    return x * np.where(scale_index >= 0, sd[np.maximum(scale_index, 0)], 1.0)
+
+
+def _dense_collapsed(sd, L, x, pr, scaled=True):
+    """log N(y - Xb; 0, sigma² I + Z_blocks F F' Z_blocks') by scipy, b = x scaled by ``scale_index``."""
+    b = _effective_b(x, sd, pr["scale_index"]) if scaled else x
     from scipy.stats import multivariate_normal
 
     q = L.shape[0]
@@ -106,26 +114,32 @@ def _dense_collapsed(sd, L, b, pr):
     return multivariate_normal(np.zeros(n), V).logpdf(pr["y"] - pr["X"] @ b)
 
 
-def _statistics_args(pr):
+def _statistics_args(pr, scaled=True):
     J, q = pr["J"], pr["Z"].shape[1]
     one_hot = np.eye(J)[pr["index"]]
     gram = np.einsum("ij,ia,ib->jab", one_hot, pr["Z"], pr["Z"])
     zy = np.einsum("ij,ia,i->ja", one_hot, pr["Z"], pr["y"])
     zx = np.einsum("ij,ia,ik->jak", one_hot, pr["Z"], pr["X"])
-    return gram, zy, zx, float(pr["y"] @ pr["y"]), pr["X"].T @ pr["y"], pr["X"].T @ pr["X"]
+    scale_index = pr["scale_index"] if scaled else np.full(len(pr["b"]), -1)
+    return scale_index, gram, zy, zx, float(pr["y"] @ pr["y"]), pr["X"].T @ pr["y"], pr["X"].T @ pr["X"]
 
 
 @pytest.mark.parametrize("q", [1, 2, 3])
 def test_statistics_and_residual_kernels_against_the_dense_density(q):
     """Both kernels give the dense value; their gradients in (sd, L, b) match central differences."""
     pr = _collapsed_problem(q)
-    gram, *stats = _statistics_args(pr)
+    scale_index, gram, *stats = _statistics_args(pr)
     sd, L, b = pr["sd"], pr["L"], pr["b"]
-    value, dsd, dL, db = collapsed_from_statistics(sd, L, b, gram, *stats, pr["start"], len(pr["y"]))
+    n = len(pr["y"])
+    value, dsd, dL, db = collapsed_from_statistics(sd, L, b, scale_index, gram, *stats, pr["start"], n)
     assert np.isclose(value, _dense_collapsed(sd, L, b, pr), rtol=1e-10)
     assert np.allclose(dsd, _central_difference(lambda v: _dense_collapsed(v, L, b, pr), sd), rtol=1e-5, atol=1e-7)
     assert np.allclose(dL, _central_difference(lambda v: _dense_collapsed(sd, v, b, pr), L), rtol=1e-5, atol=1e-7)
     assert np.allclose(db, _central_difference(lambda v: _dense_collapsed(sd, L, v, pr), b), rtol=1e-5, atol=1e-7)
+    # unscaled coefficients: the statistics and the residual kernels agree, value and gradient
+    unscaled, gram, *stats = _statistics_args(pr, scaled=False)
+    value, dsd, dL, db = collapsed_from_statistics(sd, L, b, unscaled, gram, *stats, pr["start"], n)
+    assert np.isclose(value, _dense_collapsed(sd, L, b, pr, scaled=False), rtol=1e-10)
     r = pr["y"] - pr["X"] @ b
     value_r, dsd_r, dL_r, dr = collapsed_from_residuals(sd, L, r, gram, pr["index"], pr["Z"], pr["start"])
     assert np.isclose(value_r, value, rtol=1e-10)
@@ -137,10 +151,10 @@ def test_statistics_and_residual_kernels_against_the_dense_density(q):
 def test_op_gradient_through_pytensor(mode):
     """d/d(sd, L, b) of a scalar that uses the Op, compiled in each backend, against differences."""
     pr = _collapsed_problem(2, seed=4)
-    gram, *stats = _statistics_args(pr)
+    stats = _statistics_args(pr)
     sd, L, b = pt.dvector("sd"), pt.dmatrix("L"), pt.dvector("b")
     op = CollapsedGaussian("statistics", pr["start"], len(pr["y"]))
-    out = 1.5 * op(sd, L, b, gram, *stats)[0] + pt.sum(sd**2)
+    out = 1.5 * op(sd, L, b, *stats)[0] + pt.sum(sd**2)
     fn = pytensor.function([sd, L, b], [out, *pytensor.grad(out, [sd, L, b])], mode=mode)
     value, gsd, gL, gb = fn(pr["sd"], pr["L"], pr["b"])
 
@@ -156,13 +170,13 @@ def test_op_gradient_through_pytensor(mode):
 
 def test_op_rejects_bad_modes_dimensions_and_gradients_of_its_derivative_outputs():
     pr = _collapsed_problem(2)
-    gram, *stats = _statistics_args(pr)
+    stats = _statistics_args(pr)
     with pytest.raises(BayesLMMError, match="mode must be one of"):
         CollapsedGaussian("dense", 0, 5)
     op = CollapsedGaussian("statistics", pr["start"], len(pr["y"]))
     with pytest.raises(BayesLMMError, match="expects inputs of dimensions"):
-        op(pt.dmatrix(), pr["L"], pr["b"], gram, *stats)
-    _, dsd, _, _ = op(pt.dvector("sd"), pr["L"], pr["b"], gram, *stats)
+        op(pt.dmatrix(), pr["L"], pr["b"], *stats)
+    _, dsd, _, _ = op(pt.dvector("sd"), pr["L"], pr["b"], *stats)
     with pytest.raises(BayesLMMError, match="only the value output"):
         pytensor.grad(pt.sum(dsd), dsd.owner.inputs[0])
 
@@ -174,11 +188,11 @@ def test_op_in_jax(op_mode):
 
     register_jax()
     pr = _collapsed_problem(3, seed=2)
-    gram, *stats = _statistics_args(pr)
+    scale_index, gram, *stats = _statistics_args(pr)
     sd, L, x = pt.dvector("sd"), pt.dmatrix("L"), pt.dvector("x")
     if op_mode == "statistics":
-        data, x0 = (gram, *stats), pr["b"]
-        ref = collapsed_from_statistics(pr["sd"], pr["L"], x0, gram, *stats, pr["start"], len(pr["y"]))
+        data, x0 = (scale_index, gram, *stats), pr["b"]
+        ref = collapsed_from_statistics(pr["sd"], pr["L"], x0, scale_index, gram, *stats, pr["start"], len(pr["y"]))
     else:
         data, x0 = (gram, pr["index"], pr["Z"]), pr["y"] - pr["X"] @ pr["b"]
         ref = collapsed_from_residuals(pr["sd"], pr["L"], x0, gram, pr["index"], pr["Z"], pr["start"])
@@ -201,8 +215,12 @@ def crossed():
 @pytest.mark.parametrize("formula", ["y ~ x + (x | g)", "y ~ x + (x || g)", "y ~ x + (1 | g) + (1 | h)",
                                      "y ~ 0 + (1 | g)"])
 @pytest.mark.parametrize("mode", MODES)
-def test_model_gradient_matches_differences(crossed, formula, mode):
+@pytest.mark.parametrize("work_per_row", [8, 0])  # other terms in the statistics (default) / from residuals
+def test_model_gradient_matches_differences(crossed, formula, mode, work_per_row, monkeypatch):
     """The whole collapsed model's log density (priors, ALR Jacobian, Op) and its gradient in each backend."""
+    from bayeslmm.backend import collapsed
+
+    monkeypatch.setattr(collapsed, "AUGMENTED_WORK_PER_ROW", work_per_row)
     model = bl.Model(formula, crossed)
     assert model.strategy.name == "collapsed"
     pm_model = model.build()
