@@ -14,10 +14,10 @@ For a Gaussian model the rows of level :math:`j` of the collapsed term share
 (determinant lemma and Woodbury written with :math:`F`, not :math:`\\Sigma^{-1}`, so a
 variance at zero is harmless). The sum over levels of :math:`\\log|A_j|` and
 :math:`t_j'A_j^{-1}t_j`, and its gradient, is one compiled loop
-(:class:`~.collapsed_likelihood.CollapsedGaussian`): :math:`O(Jq^3)`
-per gradient plus :math:`O(nq)` for :math:`s_j` when other terms are latent, and no
-:math:`O(n)` work at all when there are none (:math:`s_j` and :math:`r'r` then come from
-sufficient statistics computed once). The sampler sees :math:`b`, :math:`\\tau`, the
+(:class:`~.collapsed_likelihood.CollapsedGaussian`): :math:`O(Jq^3)` per gradient. :math:`s_j`
+and :math:`r'r` come from sufficient statistics computed once (no :math:`O(n)` work), with
+the effects of small other terms as extra coefficients; only designs too wide for that sum
+the residuals, :math:`O(nq)` (:func:`build`). The sampler sees :math:`b`, :math:`\\tau`, the
 proportions and the other terms only; the collapsed effects are drawn exactly from their
 Gaussian conditional after sampling (:func:`complete`).
 """
@@ -35,18 +35,22 @@ import xarray as xr
 from ..errors import SpecError
 from ..spec.model_spec import ModelSpec
 from ..spec.terms import GroupTerm
-from .common import coords_of, fixed_coefficients, fixed_effects, term_correlation_factor, variance_parameters
+from .common import (
+    VarianceParameters,
+    coords_of,
+    fixed_coefficients,
+    fixed_effects,
+    term_correlation_factor,
+    variance_parameters,
+)
 from .hybrid import term_design
+from .collapsed_likelihood import LOG_2PI, CollapsedGaussian
 from .latent import latent_effects, latent_term
-from .collapsed_likelihood import CollapsedGaussian
 
 __all__ = ["applies", "build", "collapsed_term", "complete", "MAX_COEFS", "AUGMENTED_WORK_PER_ROW"]
 
 MAX_COEFS = 3
 """Largest number of coefficients of a collapsible term."""
-
-_LOG_2PI = float(np.log(2.0 * np.pi))
-
 
 def _collapsible(term: GroupTerm) -> bool:
     return term.kernel is None and len(term.columns) <= MAX_COEFS
@@ -80,8 +84,11 @@ def collapsed_term(spec: ModelSpec) -> GroupTerm:
 def _group_sums(designs: list[Any], values: np.ndarray) -> np.ndarray:
     """:math:`\\sum_{i \\in j} Z_{ic} v_i` per level ``j`` and column ``c``: ``(J, q)`` (or ``(J, q, p)``).
 
-    ``designs`` are the term's one-hot maps :math:`B_c` (n x J) from :func:`~.hybrid.term_design`.
+    ``designs`` are the term's one-hot maps :math:`B_c` (n x J) from :func:`~.hybrid.term_design`;
+    ``values`` may be a sparse (n, p) matrix.
     """
+    if sp.issparse(values):
+        return np.stack([(B.T @ values).toarray() for B in designs], axis=1)
     values = np.asarray(values, dtype=float)
     flat = values.reshape(designs[0].shape[0], -1)
     out = np.stack([B.T @ flat for B in designs], axis=1)
@@ -134,7 +141,8 @@ def build(spec: ModelSpec) -> pm.Model:
     return model
 
 
-def _augmented_coefficients(spec: ModelSpec, others: list[GroupTerm], var) -> tuple[Any, np.ndarray]:
+def _augmented_coefficients(spec: ModelSpec, others: list[GroupTerm],
+                            var: VarianceParameters) -> tuple[Any, np.ndarray]:
     """The Op's coefficient vector (b, then each other term's effects column by column) and,
     per entry, the position of the sd that scales it (-1: used as is).
 
@@ -145,13 +153,13 @@ def _augmented_coefficients(spec: ModelSpec, others: list[GroupTerm], var) -> tu
     parts = [] if b is None else [b]
     scale = [np.full(len(spec.fixed_columns), -1)]
     for term in others:
-        u = latent_effects(spec, term, var)  # records z_<key> and u_<key>
+        z, u = latent_effects(spec, term, var)  # records z_<key> and u_<key>
         J, q = term.n_levels, len(term.columns)
         if term.correlated:
             parts.append(u.T.ravel())
             scale.append(np.full(J * q, -1))
         else:
-            parts.append(pm.modelcontext(None)[f"z_{term.key}"].T.ravel())
+            parts.append(z.T.ravel())
             first = spec.components.index(term.components[0])
             scale.append(np.repeat(first + np.arange(q), J))
     x = pt.concatenate(parts) if parts else pt.as_tensor_variable(np.zeros(0))
@@ -169,8 +177,8 @@ def _augmented_design(spec: ModelSpec, others: list[GroupTerm]) -> sp.csr_matrix
 def _sufficient_statistics(spec: ModelSpec, designs: list[Any], X: sp.csr_matrix) -> tuple[Any, ...]:
     """:math:`Z_j'y_j` (J, q), :math:`Z_j'X_j` (J, q, p), :math:`y'y`, :math:`X'y`, :math:`X'X` for the design ``X``."""
     y = spec.y
-    zx = np.stack([(B.T @ X).toarray() for B in designs], axis=1)
-    return _group_sums(designs, y), zx, float(y @ y), np.asarray(X.T @ y).ravel(), (X.T @ X).toarray()
+    return (_group_sums(designs, y), _group_sums(designs, X), float(y @ y), np.asarray(X.T @ y).ravel(),
+            (X.T @ X).toarray())
 
 
 def complete(spec: ModelSpec, idata: Any, seed: int) -> None:
@@ -215,7 +223,7 @@ def complete(spec: ModelSpec, idata: Any, seed: int) -> None:
         w = np.linalg.solve(np.swapaxes(L, -1, -2), half[..., None])[..., 0]
         out[chunk] = np.einsum("sab,sjb->sja", Fc, w)
         resid = r - np.einsum("snq,nq->sn", out[chunk][:, main.index], main.Z)
-        loglik[chunk] = -0.5 * (_LOG_2PI + np.log(sigma2[chunk])[:, None] + resid**2 / sigma2[chunk][:, None])
+        loglik[chunk] = -0.5 * (LOG_2PI + np.log(sigma2[chunk])[:, None] + resid**2 / sigma2[chunk][:, None])
     dims = ("chain", "draw", f"{main.key}_level", f"{main.key}_coef")
     post[f"u_{main.key}"] = xr.DataArray(
         out.reshape(chains, draws, main.n_levels, q), dims=dims,

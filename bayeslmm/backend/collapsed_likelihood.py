@@ -28,7 +28,7 @@ __all__ = [
     "register_jax",
 ]
 
-_LOG_2PI = float(np.log(2.0 * np.pi))
+LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 @numba.njit(cache=True)
@@ -165,7 +165,7 @@ def level_marginal_value_and_grad(F, sigma2, s, gram):
 @numba.njit(cache=True)
 def _residual_part(core, dsigma2, rr, sigma2, n, Jq):
     """Add :math:`-\\tfrac12(n\\log 2\\pi + (n - Jq)\\log\\sigma^2 + r'r/\\sigma^2)`; returns value, d/dsigma2, d/drr."""
-    value = core - 0.5 * (n * _LOG_2PI + (n - Jq) * np.log(sigma2) + rr / sigma2)
+    value = core - 0.5 * (n * LOG_2PI + (n - Jq) * np.log(sigma2) + rr / sigma2)
     dsigma2 = dsigma2 - 0.5 * ((n - Jq) / sigma2 - rr / (sigma2 * sigma2))
     return value, dsigma2, -0.5 / sigma2
 
@@ -398,7 +398,7 @@ def _jax_value(op, sd, L, x, *data):
         s = jnp.zeros((gram.shape[0], q)).at[index].add(Z * x[:, None])
         rr = jnp.sum(x**2)
     n, Jq = op.n_obs, gram.shape[0] * q
-    return _jax_per_level(F, sigma2, s, gram) - 0.5 * (n * _LOG_2PI + (n - Jq) * jnp.log(sigma2) + rr / sigma2)
+    return _jax_per_level(F, sigma2, s, gram) - 0.5 * (n * LOG_2PI + (n - Jq) * jnp.log(sigma2) + rr / sigma2)
 
 
 _JAX_REGISTERED = False

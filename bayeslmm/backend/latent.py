@@ -35,11 +35,13 @@ def kernel_root(kernel) -> np.ndarray:
     return eig.vectors[:, keep] * np.sqrt(eig.values[keep])
 
 
-def latent_effects(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) -> pt.TensorVariable:
-    r"""Non-centred effects :math:`U` (levels x coefficients) of an iid ``term``, recorded as ``u_<key>``.
+def latent_effects(spec: ModelSpec, term: GroupTerm,
+                   var: VarianceParameters) -> tuple[pt.TensorVariable, pt.TensorVariable]:
+    r"""Standardised effects :math:`W` and non-centred effects :math:`U` (levels x coefficients) of an iid ``term``.
 
-    :math:`U = W F'` with :math:`W \sim N(0, I)` (``z_<key>``); an uncorrelated term scales the
-    columns of :math:`W` by the sds instead of building the diagonal factor.
+    :math:`U = W F'` with :math:`W \sim N(0, I)` (``z_<key>``), recorded as ``u_<key>``; an
+    uncorrelated term scales the columns of :math:`W` by the sds instead of building the
+    diagonal factor.
     """
     z = pm.Normal(f"z_{term.key}", 0.0, 1.0, dims=(f"{term.key}_level", f"{term.key}_coef"))
     if term.correlated:
@@ -47,7 +49,7 @@ def latent_effects(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) ->
     else:
         u = z * var.term_sd(spec, term)[None, :]
     pm.Deterministic(f"u_{term.key}", u, dims=(f"{term.key}_level", f"{term.key}_coef"))
-    return u
+    return z, u
 
 
 def latent_term(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) -> pt.TensorVariable:
@@ -63,7 +65,7 @@ def latent_term(spec: ModelSpec, term: GroupTerm, var: VarianceParameters) -> pt
     """
     q = len(term.columns)
     if term.kernel is None:
-        u = latent_effects(spec, term, var)
+        _, u = latent_effects(spec, term, var)
     else:
         factor = term_covariance_factor(spec, term, var)
         root = kernel_root(spec.kernels[term.kernel])
