@@ -98,9 +98,10 @@ def sample(
         if target_accept is not None:
             kwargs["target_accept"] = target_accept
         if used == "numpyro":
-            from .backend.collapsed_likelihood import register_jax
+            from .backend import collapsed_likelihood, simplex
 
-            register_jax()  # the collapsed strategy's Op, for PyTensor's JAX backend
+            collapsed_likelihood.register_jax()  # bayeslmm's Ops, for PyTensor's JAX backend
+            simplex.register_jax()
         start = time.perf_counter()
         with model:
             idata = pm.sample(

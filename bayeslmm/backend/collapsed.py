@@ -133,18 +133,19 @@ def build(spec: ModelSpec) -> pm.Model:
             op = CollapsedGaussian("residuals", start, spec.n)
             loglik = op(var.sd, L, r, gram, main.index.astype(np.int64), main.Z)[0]
         else:
-            x, scale_index = _augmented_coefficients(spec, others, var)
+            blocks, scale_index = _augmented_coefficients(spec, others, var)
             statistics = _sufficient_statistics(spec, designs, _augmented_design(spec, others))
-            op = CollapsedGaussian("statistics", start, spec.n)
-            loglik = op(var.sd, L, x, scale_index, gram, *statistics)[0]
+            op = CollapsedGaussian("statistics", start, spec.n, tuple(v.ndim for v in blocks))
+            loglik = op(var.sd, L, *blocks, scale_index, gram, *statistics)[0]
         pm.Potential("collapsed_loglik", loglik)
     return model
 
 
 def _augmented_coefficients(spec: ModelSpec, others: list[GroupTerm],
-                            var: VarianceParameters) -> tuple[Any, np.ndarray]:
-    """The Op's coefficient vector (b, then each other term's effects column by column) and,
-    per entry, the position of the sd that scales it (-1: used as is).
+                            var: VarianceParameters) -> tuple[list[Any], np.ndarray]:
+    """The Op's coefficient blocks (b, then each other term's (J, q) effects, which the Op reads
+    column by column) and, per entry of their concatenation, the position of the sd that scales
+    it (-1: used as is).
 
     An uncorrelated term enters as its standardised effects ``z_<key>``, scaled inside the Op
     (fewer graph nodes); a correlated one as its effects :math:`u = zF'`.
@@ -156,14 +157,13 @@ def _augmented_coefficients(spec: ModelSpec, others: list[GroupTerm],
         z, u = latent_effects(spec, term, var)  # records z_<key> and u_<key>
         J, q = term.n_levels, len(term.columns)
         if term.correlated:
-            parts.append(u.T.ravel())
+            parts.append(u)
             scale.append(np.full(J * q, -1))
         else:
-            parts.append(z.T.ravel())
+            parts.append(z)
             first = spec.components.index(term.components[0])
             scale.append(np.repeat(first + np.arange(q), J))
-    x = pt.concatenate(parts) if parts else pt.as_tensor_variable(np.zeros(0))
-    return x, np.concatenate(scale).astype(np.int64)
+    return parts, np.concatenate(scale).astype(np.int64)
 
 
 def _augmented_design(spec: ModelSpec, others: list[GroupTerm]) -> sp.csr_matrix:

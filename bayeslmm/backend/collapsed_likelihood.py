@@ -4,8 +4,10 @@ Written symbolically, the per-level Woodbury algebra of :mod:`.collapsed`, the s
 statistics and their reverse-mode gradient come to about sixty graph nodes, and nutpie's numba
 backend compiles each into the model's log-density function: on the lme4 reference data that
 compile took longer than sampling. Here the value and the gradient with respect to the sds,
-the correlation factor and the fixed effects (or the residuals) are one loop over the levels,
-compiled once by numba and cached on disk.
+the correlation factor and the fixed effects (or the residuals) are one loop over the levels
+(:mod:`.collapsed_kernels`), compiled once by numba and cached on disk. A compiled log density
+calls that loop through a C entry point by symbol name, so its code is not linked into, and
+re-optimised with, every model's log density.
 """
 
 from __future__ import annotations
@@ -16,11 +18,21 @@ import pytensor.tensor as pt
 from pytensor.gradient import DisconnectedType
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
+from pytensor.link.numba.cache import compile_numba_function_src
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 
 from ..errors import BayesLMMError
+from .collapsed_kernels import (
+    ENTRY_VERSION,
+    LOG_2PI,
+    collapsed_from_residuals,
+    collapsed_from_statistics,
+    external_kernel,
+    level_marginal_value_and_grad,
+)
 
 __all__ = [
+    "LOG_2PI",
     "CollapsedGaussian",
     "collapsed_from_statistics",
     "collapsed_from_residuals",
@@ -28,254 +40,11 @@ __all__ = [
     "register_jax",
 ]
 
-LOG_2PI = float(np.log(2.0 * np.pi))
-
-
-@numba.njit(cache=True)
-def _cholesky_in_place(A: np.ndarray, L: np.ndarray) -> float:
-    """Lower Cholesky factor of the small SPD matrix ``A`` into ``L``; returns log|A| (-inf if not SPD)."""
-    q = A.shape[0]
-    logdet = 0.0
-    for a in range(q):
-        for b in range(a + 1):
-            acc = A[a, b]
-            for c in range(b):
-                acc -= L[a, c] * L[b, c]
-            if a == b:
-                if not acc > 0.0:
-                    return -np.inf
-                L[a, a] = np.sqrt(acc)
-                logdet += 2.0 * np.log(L[a, a])
-            else:
-                L[a, b] = acc / L[b, b]
-    return logdet
-
-
-@numba.njit(cache=True)
-def _inverse_from_cholesky(L: np.ndarray, Ainv: np.ndarray, Linv: np.ndarray) -> None:
-    """:math:`A^{-1} = L^{-T}L^{-1}` for the lower factor ``L``, written into ``Ainv``."""
-    q = L.shape[0]
-    for b in range(q):
-        for a in range(q):
-            if a < b:
-                Linv[a, b] = 0.0
-                continue
-            acc = 1.0 if a == b else 0.0
-            for c in range(b, a):
-                acc -= L[a, c] * Linv[c, b]
-            Linv[a, b] = acc / L[a, a]
-    for a in range(q):
-        for b in range(q):
-            acc = 0.0
-            for c in range(max(a, b), q):
-                acc += Linv[c, a] * Linv[c, b]
-            Ainv[a, b] = acc
-
-
-@numba.njit(cache=True)
-def level_marginal_value_and_grad(F, sigma2, s, gram):
-    r"""Value and gradient of :math:`\ell = \sum_j \big(-\tfrac12\log|A_j| + \tfrac{1}{2\sigma^2} t_j'A_j^{-1}t_j\big)`.
-
-    Parameters
-    ----------
-    F : (q, q) array
-        Factor of the term's covariance, :math:`\Sigma = FF'`.
-    sigma2 : float
-        Residual variance.
-    s : (J, q) array
-        :math:`s_j = Z_j'r_j` per level.
-    gram : (J, q, q) array
-        :math:`G_j = Z_j'Z_j` per level.
-
-    Returns
-    -------
-    value, dF (q, q), dsigma2, ds (J, q)
-
-    Notes
-    -----
-    With :math:`A_j = \sigma^2 I + F'G_jF`, :math:`t_j = F's_j` and :math:`w_j = A_j^{-1}t_j`:
-    :math:`\partial\ell/\partial t_j = w_j/\sigma^2`, so :math:`\partial\ell/\partial s_j = Fw_j/\sigma^2`;
-    :math:`\partial\ell/\partial A_j = M_j = -\tfrac12(A_j^{-1} + w_jw_j'/\sigma^2)`, so
-    :math:`\partial\ell/\partial F = \sum_j (2G_jFM_j + s_jw_j'/\sigma^2)` and
-    :math:`\partial\ell/\partial\sigma^2 = \sum_j (\operatorname{tr}M_j - t_j'w_j/(2\sigma^4))`.
-    Each level costs :math:`O(q^3)`. A non-positive-definite :math:`A_j` (only for
-    :math:`\sigma^2 \le 0`) gives :math:`-\infty`.
-    """
-    J, q = s.shape
-    value = 0.0
-    dsigma2 = 0.0
-    dF = np.zeros((q, q))
-    ds = np.empty((J, q))
-    GF = np.empty((q, q))
-    A = np.empty((q, q))
-    L = np.zeros((q, q))
-    Linv = np.zeros((q, q))
-    Ainv = np.empty((q, q))
-    t = np.empty(q)
-    w = np.empty(q)
-    for j in range(J):
-        for a in range(q):
-            for b in range(q):
-                acc = 0.0
-                for c in range(q):
-                    acc += gram[j, a, c] * F[c, b]
-                GF[a, b] = acc
-        for a in range(q):
-            acc = 0.0
-            for c in range(q):
-                acc += F[c, a] * s[j, c]
-            t[a] = acc
-            for b in range(q):
-                acc = sigma2 if a == b else 0.0
-                for c in range(q):
-                    acc += F[c, a] * GF[c, b]
-                A[a, b] = acc
-        logdet = _cholesky_in_place(A, L)
-        if logdet == -np.inf:
-            return -np.inf, dF, 0.0, ds
-        _inverse_from_cholesky(L, Ainv, Linv)
-        tw = 0.0
-        ww = 0.0
-        for a in range(q):
-            acc = 0.0
-            for b in range(q):
-                acc += Ainv[a, b] * t[b]
-            w[a] = acc
-        for a in range(q):
-            tw += t[a] * w[a]
-            ww += w[a] * w[a]
-        value += -0.5 * logdet + 0.5 * tw / sigma2
-        trace_m = 0.0
-        for a in range(q):
-            trace_m += -0.5 * (Ainv[a, a] + w[a] * w[a] / sigma2)
-            acc = 0.0
-            for b in range(q):
-                acc += F[a, b] * w[b]
-            ds[j, a] = acc / sigma2
-        dsigma2 += trace_m - 0.5 * tw / (sigma2 * sigma2)
-        for a in range(q):
-            for b in range(q):
-                acc = 0.0
-                for c in range(q):
-                    acc += GF[a, c] * (-0.5 * (Ainv[c, b] + w[c] * w[b] / sigma2))
-                dF[a, b] += 2.0 * acc + s[j, a] * w[b] / sigma2
-    return value, dF, dsigma2, ds
-
-
-@numba.njit(cache=True)
-def _residual_part(core, dsigma2, rr, sigma2, n, Jq):
-    """Add :math:`-\\tfrac12(n\\log 2\\pi + (n - Jq)\\log\\sigma^2 + r'r/\\sigma^2)`; returns value, d/dsigma2, d/drr."""
-    value = core - 0.5 * (n * LOG_2PI + (n - Jq) * np.log(sigma2) + rr / sigma2)
-    dsigma2 = dsigma2 - 0.5 * ((n - Jq) / sigma2 - rr / (sigma2 * sigma2))
-    return value, dsigma2, -0.5 / sigma2
-
-
-@numba.njit(cache=True)
-def _factor(sd, L, start):
-    q = L.shape[0]
-    F = np.empty((q, q))
-    for a in range(q):
-        for b in range(q):
-            F[a, b] = sd[start + a] * L[a, b]
-    return F
-
-
-@numba.njit(cache=True)
-def _to_sd_and_correlation(dF, dsigma2, sd, L, start):
-    """Chain rule from (F, sigma²) to (sd, L) for :math:`F = \\text{diag}(sd_{term}) L`, :math:`\\sigma^2 = sd_{-1}^2`."""
-    q = L.shape[0]
-    dsd = np.zeros(sd.shape[0])
-    dL = np.empty((q, q))
-    for a in range(q):
-        for b in range(q):
-            dsd[start + a] += dF[a, b] * L[a, b]
-            dL[a, b] = dF[a, b] * sd[start + a]
-    dsd[sd.shape[0] - 1] += 2.0 * sd[sd.shape[0] - 1] * dsigma2
-    return dsd, dL
-
-
-@numba.njit(cache=True)
-def collapsed_from_statistics(sd, L, x, scale_index, gram, zy, zx, yy, Xty, XtX, start, n):
-    r"""Collapsed log-likelihood and its gradient in ``(sd, L, x)`` from sufficient statistics.
-
-    The coefficients are :math:`b_k = x_k\,sd_{i_k}` where ``scale_index`` :math:`i_k \ge 0`
-    (standardised effects of another, latent, term) and :math:`b_k = x_k` where it is -1
-    (fixed effects). :math:`s_j = Z_j'y_j - Z_j'X_jb` (``zy`` (J, q), ``zx`` (J, q, p)) and
-    :math:`r'r = y'y - 2b'X'y + b'X'Xb`: no :math:`O(n)` work per evaluation. See
-    :func:`level_marginal_value_and_grad` for the per-level part.
-    """
-    J, q = zy.shape
-    p = x.shape[0]
-    sigma2 = sd[sd.shape[0] - 1] ** 2
-    F = _factor(sd, L, start)
-    b = np.empty(p)
-    for k in range(p):
-        b[k] = x[k] * sd[scale_index[k]] if scale_index[k] >= 0 else x[k]
-    s = np.empty((J, q))
-    for j in range(J):
-        for c in range(q):
-            acc = zy[j, c]
-            for k in range(p):
-                acc -= zx[j, c, k] * b[k]
-            s[j, c] = acc
-    Xb = np.zeros(p)
-    rr = yy
-    for k in range(p):
-        rr -= 2.0 * b[k] * Xty[k]
-        for m in range(p):
-            Xb[k] += XtX[k, m] * b[m]
-        rr += b[k] * Xb[k]
-    core, dF, dsigma2, ds = level_marginal_value_and_grad(F, sigma2, s, gram)
-    value, dsigma2, drr = _residual_part(core, dsigma2, rr, sigma2, n, J * q)
-    dsd, dL = _to_sd_and_correlation(dF, dsigma2, sd, L, start)
-    dx = np.empty(p)
-    for k in range(p):
-        db = drr * (2.0 * Xb[k] - 2.0 * Xty[k])
-        for j in range(J):
-            for c in range(q):
-                db -= zx[j, c, k] * ds[j, c]
-        if scale_index[k] >= 0:
-            dx[k] = db * sd[scale_index[k]]
-            dsd[scale_index[k]] += db * x[k]
-        else:
-            dx[k] = db
-    return value, dsd, dL, dx
-
-
-@numba.njit(cache=True)
-def collapsed_from_residuals(sd, L, r, gram, index, Z, start):
-    r"""Collapsed log-likelihood and its gradient in ``(sd, L, r)`` from the residuals ``r`` (n,).
-
-    :math:`s_j = \sum_{i \in j} Z_i r_i` and :math:`r'r` are summed in the loop;
-    :math:`\partial/\partial r_i = -r_i/\sigma^2 + Z_i'(\partial/\partial s_{j(i)})`.
-    """
-    n = r.shape[0]
-    J, q = gram.shape[0], gram.shape[1]
-    sigma2 = sd[sd.shape[0] - 1] ** 2
-    F = _factor(sd, L, start)
-    s = np.zeros((J, q))
-    rr = 0.0
-    for i in range(n):
-        rr += r[i] * r[i]
-        for c in range(q):
-            s[index[i], c] += Z[i, c] * r[i]
-    core, dF, dsigma2, ds = level_marginal_value_and_grad(F, sigma2, s, gram)
-    value, dsigma2, drr = _residual_part(core, dsigma2, rr, sigma2, n, J * q)
-    dr = np.empty(n)
-    for i in range(n):
-        acc = 2.0 * drr * r[i]
-        for c in range(q):
-            acc += Z[i, c] * ds[index[i], c]
-        dr[i] = acc
-    dsd, dL = _to_sd_and_correlation(dF, dsigma2, sd, L, start)
-    return value, dsd, dL, dr
-
-
 MODES = ("statistics", "residuals")
 
 
 class CollapsedGaussian(Op):
-    r"""``value, dsd, dL, dx = CollapsedGaussian(mode, start, n_obs)(sd, L, x, *data)``.
+    r"""``value, dsd, dL, *dx = CollapsedGaussian(mode, start, n_obs, blocks)(sd, L, *x, *data)``.
 
     The collapsed strategy's log-likelihood of one iid term (:mod:`.collapsed`) and its partial
     derivatives, which :meth:`grad` returns, so a gradient evaluation reuses the value's loop.
@@ -283,15 +52,21 @@ class CollapsedGaussian(Op):
     Parameters
     ----------
     mode
-        ``"statistics"``: ``x`` holds the fixed effects and the other terms' standardised
-        effects and ``data`` are ``scale_index, gram, zy, zx, yy, Xty, XtX``
-        (:func:`collapsed_from_statistics`); ``"residuals"``:
-        ``x`` is the residual vector and ``data`` are ``gram, index, Z``
-        (:func:`collapsed_from_residuals`).
+        ``"statistics"``: the blocks ``x`` are, end to end, the fixed effects and the other
+        terms' effects, and ``data`` are ``scale_index, gram, zy, zx, yy, Xty,
+        XtX`` (:func:`~.collapsed_kernels.collapsed_from_statistics`); ``"residuals"``: one
+        block, the residual vector, and ``data`` are ``gram, index, Z``
+        (:func:`~.collapsed_kernels.collapsed_from_residuals`).
     start
         Position of the term's first sd in ``sd``; the residual sd is the last entry.
     n_obs
         Number of observations.
+    blocks
+        Number of dimensions of each coefficient block (statistics mode), 1 (a vector) or 2
+        (a (J, q) matrix of a term's effects, entered column by column). Taking the fixed
+        effects and each other term's effects as separate inputs, each with its gradient
+        output, keeps a concatenation and reshapes (and their gradients: a split, a reshape
+        and a shape check) out of the model's graph.
 
     Notes
     -----
@@ -301,73 +76,135 @@ class CollapsedGaussian(Op):
     differentiated.
     """
 
-    __props__ = ("mode", "start", "n_obs")
+    __props__ = ("mode", "start", "n_obs", "blocks")
 
-    def __init__(self, mode: str, start: int, n_obs: int):
+    def __init__(self, mode: str, start: int, n_obs: int, blocks: tuple[int, ...] = (1,)):
         if mode not in MODES:
             raise BayesLMMError(f"CollapsedGaussian mode must be one of {MODES}; got {mode!r}")
-        self.mode, self.start, self.n_obs = mode, int(start), int(n_obs)
+        blocks = tuple(int(b) for b in blocks)
+        if any(b not in (1, 2) for b in blocks) or (mode == "residuals" and blocks != (1,)):
+            wanted = "one vector block, (1,)" if mode == "residuals" else "blocks of 1 or 2 dimensions"
+            raise BayesLMMError(f"CollapsedGaussian({mode!r}) takes {wanted}; got blocks={blocks}")
+        self.mode, self.start, self.n_obs, self.blocks = mode, int(start), int(n_obs), blocks
 
-    def make_node(self, sd, L, x, *data) -> Apply:
-        ndims = (1, 2, 1, 1, 3, 2, 3, 0, 1, 2) if self.mode == "statistics" else (1, 2, 1, 3, 1, 2)
-        inputs = [pt.as_tensor_variable(v) for v in (sd, L, x, *data)]
+    @property
+    def n_blocks(self) -> int:
+        return len(self.blocks)
+
+    def make_node(self, sd, L, *rest) -> Apply:
+        data_ndims = (1, 3, 2, 3, 0, 1, 2) if self.mode == "statistics" else (3, 1, 2)
+        ndims = (1, 2) + self.blocks + data_ndims
+        inputs = [pt.as_tensor_variable(v) for v in (sd, L, *rest)]
         if tuple(v.ndim for v in inputs) != ndims:
-            raise BayesLMMError(f"CollapsedGaussian({self.mode!r}) expects inputs of dimensions {ndims}; got "
-                                f"{tuple(v.ndim for v in inputs)}")
+            raise BayesLMMError(f"CollapsedGaussian({self.mode!r}, blocks={self.blocks}) expects inputs of "
+                                f"dimensions {ndims}; got {tuple(v.ndim for v in inputs)}")
         inputs = [v if v.dtype.startswith("int") else pt.cast(v, "float64") for v in inputs]
-        outputs = [pt.dscalar(), pt.dvector(), pt.dmatrix(), pt.dvector()]
+        outputs = [pt.dscalar(), pt.dvector(), pt.dmatrix()] + [pt.dmatrix() if b == 2 else pt.dvector()
+                                                                 for b in self.blocks]
         return Apply(self, inputs, outputs)
 
-    def _kernel_args(self, inputs):
-        if self.mode == "statistics":
-            sd, L, x, scale_index, gram, zy, zx, yy, Xty, XtX = inputs
-            return collapsed_from_statistics, (sd, L, x, scale_index, gram, zy, zx, float(yy), Xty, XtX, self.start,
-                                               self.n_obs)
-        sd, L, r, gram, index, Z = inputs
-        return collapsed_from_residuals, (sd, L, r, gram, index, Z, self.start)
-
     def perform(self, node, inputs, output_storage) -> None:
-        kernel, args = self._kernel_args([np.ascontiguousarray(v) if np.ndim(v) else v for v in inputs])
-        value, dsd, dL, dx = kernel(*args)
+        inputs = [np.ascontiguousarray(v) if np.ndim(v) else v for v in inputs]
+        k = 2 + self.n_blocks
+        sd, L, blocks, data = inputs[0], inputs[1], inputs[2:k], inputs[k:]
+        x = np.concatenate([b.T.ravel() for b in blocks]) if blocks else np.zeros(0)
+        if self.mode == "statistics":
+            scale_index, gram, zy, zx, yy, Xty, XtX = data
+            value, dsd, dL, dx = collapsed_from_statistics(sd, L, x, scale_index, gram, zy, zx, float(yy), Xty, XtX,
+                                                           self.start, self.n_obs)
+        else:
+            gram, index, Z = data
+            value, dsd, dL, dx = collapsed_from_residuals(sd, L, x, gram, index, Z, self.start)
         output_storage[0][0] = np.asarray(value)
         output_storage[1][0] = dsd
         output_storage[2][0] = dL
-        output_storage[3][0] = dx
+        ends = np.cumsum([b.size for b in blocks])
+        for storage, block, part in zip(output_storage[3:], blocks, np.split(dx, ends[:-1]) if blocks else []):
+            storage[0] = part.reshape(block.shape[::-1]).T.copy()
 
     def infer_shape(self, fgraph, node, shapes):
-        return [(), shapes[0], shapes[1], shapes[2]]
+        return [(), shapes[0], shapes[1]] + list(shapes[2:2 + self.n_blocks])
 
     def connection_pattern(self, node):
-        return [[True] * 4] * 3 + [[False] * 4] * (len(node.inputs) - 3)
+        k = 2 + self.n_blocks
+        n_out = 3 + self.n_blocks
+        return [[True] * n_out] * k + [[False] * n_out] * (len(node.inputs) - k)
 
     def grad(self, inputs, output_grads):
         if any(not isinstance(g.type, DisconnectedType) for g in output_grads[1:]):
             raise BayesLMMError("only the value output of CollapsedGaussian can be differentiated")
         g = output_grads[0]
-        _, dsd, dL, dx = self(*inputs)
-        return [g * dsd, g * dL, g * dx] + [DisconnectedType()() for _ in inputs[3:]]
+        k = 2 + self.n_blocks
+        partials = self(*inputs)[1:]
+        return [g * d for d in partials] + [DisconnectedType()() for _ in inputs[k:]]
+
+
+def _statistics_source(blocks: tuple[int, ...]) -> str:
+    """Source of the numba function for statistics mode with coefficient blocks of ``blocks`` dimensions:
+    copy them end to end (a matrix column by column), call the C entry point, return the
+    gradient in the same blocks."""
+    names = [f"x{i}" for i in range(len(blocks))]
+    sizes = [f"{x}.shape[0]" if nd == 1 else f"{x}.shape[0] * {x}.shape[1]" for x, nd in zip(names, blocks)]
+    lines = [f"def collapsed_statistics_op(sd, L, {''.join(x + ', ' for x in names)}scale_index, gram, zy, zx, yy, "
+             "Xty, XtX):",
+             "    q = L.shape[0]",
+             f"    p = {' + '.join(sizes) or '0'}",
+             "    x = np.empty(p)",
+             "    k = 0"]
+    for x, nd in zip(names, blocks):
+        if nd == 1:
+            lines += [f"    for i in range({x}.shape[0]):", f"        x[k] = {x}[i]", "        k += 1"]
+        else:
+            lines += [f"    for c in range({x}.shape[1]):", f"        for j in range({x}.shape[0]):",
+                      f"            x[k] = {x}[j, c]", "            k += 1"]
+    lines += [
+        "    value, dsd, dL, dx = np.empty(1), np.empty(sd.shape[0]), np.empty((q, q)), np.empty(p)",
+        "    kernel(sd.ctypes, sd.shape[0], sd.strides[0] // 8, L.ctypes, q, L.strides[0] // 8, L.strides[1] // 8,",
+        "           x.ctypes, p, 1, scale_index.ctypes, scale_index.strides[0] // 8,",
+        "           gram.ctypes, gram.shape[0], gram.strides[0] // 8, gram.strides[1] // 8, gram.strides[2] // 8,",
+        "           zy.ctypes, zy.strides[0] // 8, zy.strides[1] // 8,",
+        "           zx.ctypes, zx.strides[0] // 8, zx.strides[1] // 8, zx.strides[2] // 8, yy[()],",
+        "           Xty.ctypes, Xty.strides[0] // 8, XtX.ctypes, XtX.strides[0] // 8, XtX.strides[1] // 8,",
+        "           start, n, value.ctypes, dsd.ctypes, dL.ctypes, dx.ctypes)",
+        "    k = 0",
+    ]
+    for i, (x, nd) in enumerate(zip(names, blocks)):
+        if nd == 1:
+            lines += [f"    d{i} = dx[k:k + {x}.shape[0]]", f"    k += {x}.shape[0]"]
+        else:
+            lines += [f"    d{i} = np.empty(({x}.shape[0], {x}.shape[1]))", f"    for c in range({x}.shape[1]):",
+                      f"        for j in range({x}.shape[0]):", f"            d{i}[j, c] = dx[k]", "            k += 1"]
+    lines.append(f"    return np.asarray(value[0]), dsd, dL{''.join(f', d{i}' for i in range(len(blocks)))}")
+    return "\n".join(lines) + "\n"
 
 
 @register_funcify_default_op_cache_key(CollapsedGaussian)
 def _numba_collapsed_gaussian(op, node=None, **kwargs):
+    """Numba implementation: a call of the mode's C entry point (:func:`~.collapsed_kernels.external_kernel`).
+
+    Strides are passed in elements (all inputs are 8-byte). The returned integer salts PyTensor's
+    cache key with the entry points' version.
+    """
     start, n = op.start, op.n_obs
+    kernel = external_kernel(op.mode)
     if op.mode == "statistics":
-        statistics = collapsed_from_statistics
-
-        @numba.njit
-        def collapsed_statistics_op(sd, L, x, scale_index, gram, zy, zx, yy, Xty, XtX):
-            value, dsd, dL, dx = statistics(sd, L, x, scale_index, gram, zy, zx, yy[()], Xty, XtX, start, n)
-            return np.asarray(value), dsd, dL, dx
-
-        return collapsed_statistics_op
-    residuals = collapsed_from_residuals
+        source = _statistics_source(op.blocks)
+        function = compile_numba_function_src(source, "collapsed_statistics_op",
+                                              {"np": np, "kernel": kernel, "start": start, "n": n})
+        return numba.njit(function), ENTRY_VERSION
 
     @numba.njit
     def collapsed_residuals_op(sd, L, r, gram, index, Z):
-        value, dsd, dL, dr = residuals(sd, L, r, gram, index, Z, start)
-        return np.asarray(value), dsd, dL, dr
+        q, m = L.shape[0], r.shape[0]
+        value, dsd, dL, dr = np.empty(1), np.empty(sd.shape[0]), np.empty((q, q)), np.empty(m)
+        kernel(sd.ctypes, sd.shape[0], sd.strides[0] // 8, L.ctypes, q, L.strides[0] // 8, L.strides[1] // 8,
+               r.ctypes, m, r.strides[0] // 8,
+               gram.ctypes, gram.shape[0], gram.strides[0] // 8, gram.strides[1] // 8, gram.strides[2] // 8,
+               index.ctypes, index.strides[0] // 8, Z.ctypes, Z.strides[0] // 8, Z.strides[1] // 8,
+               start, value.ctypes, dsd.ctypes, dL.ctypes, dr.ctypes)
+        return np.asarray(value[0]), dsd, dL, dr
 
-    return collapsed_residuals_op
+    return collapsed_residuals_op, ENTRY_VERSION
 
 
 def _jax_per_level(F, sigma2, s, gram):
@@ -382,9 +219,10 @@ def _jax_per_level(F, sigma2, s, gram):
     return -0.5 * logdet + 0.5 * jnp.sum(t * w) / sigma2
 
 
-def _jax_value(op, sd, L, x, *data):
+def _jax_value(op, sd, L, blocks, data):
     import jax.numpy as jnp
 
+    x = jnp.concatenate([b.T.ravel() for b in blocks]) if blocks else jnp.zeros(0)
     q = L.shape[0]
     F = sd[op.start:op.start + q, None] * L
     sigma2 = sd[-1] ** 2
@@ -417,12 +255,13 @@ def register_jax() -> None:
 
     @jax_funcify.register(CollapsedGaussian)
     def _jax_collapsed_gaussian(op, **kwargs):
-        value_and_grad = jax.value_and_grad(lambda sd, L, x, *data: _jax_value(op, sd, L, x, *data),
+        k = 2 + op.n_blocks
+        value_and_grad = jax.value_and_grad(lambda sd, L, blocks, data: _jax_value(op, sd, L, blocks, data),
                                             argnums=(0, 1, 2))
 
-        def collapsed_gaussian_op(sd, L, x, *data):
-            value, (dsd, dL, dx) = value_and_grad(sd, L, x, *data)
-            return value, dsd, dL, dx
+        def collapsed_gaussian_op(sd, L, *rest):
+            value, (dsd, dL, dblocks) = value_and_grad(sd, L, tuple(rest[:k - 2]), tuple(rest[k - 2:]))
+            return (value, dsd, dL, *dblocks)
 
         return collapsed_gaussian_op
 

@@ -168,11 +168,51 @@ def test_op_gradient_through_pytensor(mode):
     assert np.allclose(gb, _central_difference(lambda v: total(x0[0], x0[1], v), x0[2]), rtol=1e-5)
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_op_blocks_and_strided_inputs_match_the_single_vector(mode):
+    """Coefficients given as three blocks (one a strided view, then as a strided (2, 1) matrix,
+    read column by column) and L as a transposed view: the same value, and the same gradient
+    cut into the same blocks, as one contiguous vector.
+
+    Exercises the C entry point's strides (NUMBA) and the copy of the blocks end to end."""
+    pr = _collapsed_problem(2, p=4, seed=5)
+    stats = _statistics_args(pr)
+    b0 = pr["b"]
+    sd, Lt = pt.dvector("sd"), pt.dmatrix("Lt")
+    whole = pt.dvector("whole")
+    padded = pt.dvector("padded")  # holds b[1:3] at every other entry
+    grid = pt.dmatrix("grid")  # holds b[1:3] in its first column
+    first, last = whole[:1], whole[3:]
+
+    def op(blocks, *x):
+        return CollapsedGaussian("statistics", pr["start"], len(pr["y"]), blocks)(sd, Lt.T, *x, *stats)[0]
+
+    one, vec, mat = op((1,), whole), op((1, 1, 1), first, padded[::2], last), op((1, 2, 1), first, grid[:, ::2], last)
+    fn = pytensor.function([sd, Lt, whole, padded, grid],
+                           [one, vec, mat, *pytensor.grad(one, [sd, whole]), *pytensor.grad(vec, [sd, whole, padded]),
+                            *pytensor.grad(mat, [sd, whole, grid])], mode=mode)
+    pad, cells = np.zeros(4), np.zeros((2, 2))
+    pad[::2] = cells[:, 0] = b0[1:3]
+    v1, v3, vm, gsd1, gw1, gsd3, gw3, gpad, gsdm, gwm, ggrid = fn(pr["sd"], np.ascontiguousarray(pr["L"].T), b0, pad,
+                                                                  cells)
+    assert np.isclose(v1, _dense_collapsed(pr["sd"], pr["L"], b0, pr), rtol=1e-10)
+    assert np.isclose(v3, v1, rtol=1e-12) and np.isclose(vm, v1, rtol=1e-12)
+    assert np.allclose(gsd3, gsd1, rtol=1e-12) and np.allclose(gsdm, gsd1, rtol=1e-12)
+    for gw in (gw3, gwm):
+        assert np.allclose(gw[[0, 3]], gw1[[0, 3]], rtol=1e-12) and np.all(gw[1:3] == 0)
+    assert np.allclose(gpad[::2], gw1[1:3], rtol=1e-12) and np.all(gpad[1::2] == 0)
+    assert np.allclose(ggrid[:, 0], gw1[1:3], rtol=1e-12) and np.all(ggrid[:, 1] == 0)
+
+
 def test_op_rejects_bad_modes_dimensions_and_gradients_of_its_derivative_outputs():
     pr = _collapsed_problem(2)
     stats = _statistics_args(pr)
     with pytest.raises(BayesLMMError, match="mode must be one of"):
         CollapsedGaussian("dense", 0, 5)
+    with pytest.raises(BayesLMMError, match=r"takes one vector block.*blocks=\(1, 1\)"):
+        CollapsedGaussian("residuals", 0, 5, (1, 1))
+    with pytest.raises(BayesLMMError, match=r"blocks of 1 or 2 dimensions.*blocks=\(3,\)"):
+        CollapsedGaussian("statistics", 0, 5, (3,))
     op = CollapsedGaussian("statistics", pr["start"], len(pr["y"]))
     with pytest.raises(BayesLMMError, match="expects inputs of dimensions"):
         op(pt.dmatrix(), pr["L"], pr["b"], *stats)
@@ -262,3 +302,34 @@ def test_alr_dirichlet_density_and_draws():
     assert np.isclose(logp, dirichlet.logpdf(p, a) + jacobian, rtol=1e-10)
     draws = pm.draw(model["p"], draws=2000, random_seed=3)
     assert np.allclose(draws.sum(axis=1), 1.0) and np.allclose(draws.mean(axis=0), a / a.sum(), atol=0.02)
+
+
+@pytest.mark.parametrize("mode", MODES + ["JAX"])
+def test_alr_inverse_and_its_gradient_in_each_backend(mode):
+    """The inverse ALR (through ``AppendZero``) and the gradient of a weighted sum of it, compiled
+    in each backend, against numpy's softmax of (y, 0) and its analytic Jacobian; a batched
+    value takes the concatenation path and gives the same rows."""
+    if mode == "JAX":
+        pytest.importorskip("jax")
+        from bayeslmm.backend import simplex
+
+        simplex.register_jax()
+    y = pt.dvector("y")
+    w = np.array([0.5, -1.0, 2.0, 0.25])
+    pi = AdditiveLogRatio().backward(y)
+    fn = pytensor.function([y], [pi, pytensor.grad(pt.sum(w * pi), y)], mode=mode)
+    y0 = np.array([0.3, -1.2, 0.8])
+    expected = np.exp(np.append(y0, 0.0)) / np.exp(np.append(y0, 0.0)).sum()
+    got, grad = fn(y0)
+    assert np.allclose(got, expected, rtol=1e-12)
+    jac = np.diag(expected) - np.outer(expected, expected)  # d pi / d (y, 0)
+    assert np.allclose(grad, (w @ jac)[:-1], rtol=1e-10)
+    batch = AdditiveLogRatio().backward(pt.as_tensor(np.stack([y0, -y0]))).eval()
+    assert np.allclose(batch[0], expected, rtol=1e-12) and np.isclose(batch[1].sum(), 1.0)
+
+
+def test_append_zero_rejects_a_matrix():
+    from bayeslmm.backend.simplex import append_zero
+
+    with pytest.raises(BayesLMMError, match="takes a vector; got 2 dimensions"):
+        append_zero(pt.dmatrix())
