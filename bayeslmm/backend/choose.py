@@ -8,6 +8,7 @@ lowrank       the same with a kernel from m < n features (thin SVD, no O(n³) st
 hybrid        Gaussian, such a kernel term plus other terms (latent, non-centred)
 woodbury      exact marginal with every term as a factor (reference for hybrid)
 hsgp          Gaussian, ``gp()`` fields (HSGP) and iid intercepts integrated out (Gram matrix)
+crossed       Gaussian, two or more iid intercept terms: all integrated out jointly (Schur complement)
 collapsed     Gaussian, iid terms only: one term integrated out level by level, others latent
 latent        everything else: iid terms, slopes on kernels, repeated records, GLMMs
 dense         the O(n³) reference, small n only
@@ -24,7 +25,7 @@ import pymc as pm
 
 from ..errors import SpecError
 from ..spec.model_spec import ModelSpec
-from . import collapsed, dense, gp, hsgp, hybrid, latent, lowrank, spectral, woodbury
+from . import collapsed, crossed, dense, gp, hsgp, hybrid, latent, lowrank, spectral, woodbury
 from .rotated import is_marginalisable_kernel_term
 
 __all__ = ["Strategy", "choose", "STRATEGIES", "build", "complete"]
@@ -35,6 +36,7 @@ STRATEGIES: dict[str, ModuleType] = {
     "hybrid": hybrid,
     "woodbury": woodbury,
     "hsgp": hsgp,
+    "crossed": crossed,
     "collapsed": collapsed,
     "latent": latent,
     "dense": dense,
@@ -83,6 +85,11 @@ def choose(spec: ModelSpec, override: str | None = None) -> Strategy:
     if not spec.family.marginalisable:
         return Strategy("latent", f"{spec.family.name} family: random effects cannot be integrated out")
     if not spec.has_kernels:
+        if crossed.applies(spec):
+            terms = crossed.ordered_terms(spec)
+            return Strategy("crossed", f"{' + '.join(f'(1 | {t.group})' for t in terms)} integrated out jointly "
+                                       f"({terms[0].n_levels} + {sum(t.n_levels for t in terms[1:])} effects, "
+                                       "Schur complement on the smaller part)")
         if collapsed.applies(spec):
             main = collapsed.collapsed_term(spec)
             others = [t.group for t in spec.terms if t is not main]

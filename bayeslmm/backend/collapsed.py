@@ -30,7 +30,6 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 import scipy.sparse as sp
-import xarray as xr
 
 from ..errors import SpecError
 from ..spec.model_spec import ModelSpec
@@ -196,8 +195,7 @@ def complete(spec: ModelSpec, idata: Any, seed: int) -> None:
     from ..results.effects import other_offsets, term_factor_draws
 
     main = collapsed_term(spec)
-    post = idata.posterior
-    chains, draws = post.sizes["chain"], post.sizes["draw"]
+    chains, draws = idata.posterior.sizes["chain"], idata.posterior.sizes["draw"]
     S, q = chains * draws, len(main.columns)
     eta = azb.draws(idata, "b") @ spec.X.T if spec.fixed_columns else np.zeros((S, spec.n))
     others = other_offsets(spec, idata, "latent", main, np.arange(S))
@@ -224,13 +222,5 @@ def complete(spec: ModelSpec, idata: Any, seed: int) -> None:
         out[chunk] = np.einsum("sab,sjb->sja", Fc, w)
         resid = r - np.einsum("snq,nq->sn", out[chunk][:, main.index], main.Z)
         loglik[chunk] = -0.5 * (LOG_2PI + np.log(sigma2[chunk])[:, None] + resid**2 / sigma2[chunk][:, None])
-    dims = ("chain", "draw", f"{main.key}_level", f"{main.key}_coef")
-    post[f"u_{main.key}"] = xr.DataArray(
-        out.reshape(chains, draws, main.n_levels, q), dims=dims,
-        coords={"chain": post["chain"], "draw": post["draw"], dims[2]: list(main.levels), dims[3]: list(main.columns)})
-    pointwise = xr.Dataset({"y": (("chain", "draw", "obs"), loglik.reshape(chains, draws, spec.n))},
-                           coords={"chain": post["chain"], "draw": post["draw"], "obs": np.arange(spec.n)})
-    if "log_likelihood" in idata.groups():
-        idata.log_likelihood["y"] = pointwise["y"]
-    else:
-        idata.add_groups(log_likelihood=pointwise)
+    azb.set_term_effects(idata, main.key, main.levels, main.columns, out)
+    azb.set_pointwise_loglik(idata, loglik)

@@ -8,9 +8,10 @@ from typing import Any
 import arviz as az
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 __all__ = ["summary", "draws", "rhat", "ess", "loo", "waic", "loo_from_loglik", "waic_from_loglik", "compare",
-           "to_netcdf", "from_netcdf", "bfmi"]
+           "to_netcdf", "from_netcdf", "bfmi", "set_term_effects", "set_pointwise_loglik"]
 
 
 def summary(idata: Any, var_names: list[str], hdi_prob: float) -> pd.DataFrame:
@@ -116,3 +117,24 @@ def without_groups(idata: Any, prefix: str) -> Any:
     out = az.InferenceData(**keep)
     out.attrs.update(idata.attrs) if hasattr(out, "attrs") and hasattr(idata, "attrs") else None
     return out
+
+
+def set_term_effects(idata: Any, key: str, levels: list, columns: list, values: np.ndarray) -> None:
+    """Store a term's effect draws ``values`` (S, J, q) as ``posterior["u_<key>"]`` (chain, draw, level, coef)."""
+    post = idata.posterior
+    dims = ("chain", "draw", f"{key}_level", f"{key}_coef")
+    post[f"u_{key}"] = xr.DataArray(
+        values.reshape(post.sizes["chain"], post.sizes["draw"], *values.shape[1:]), dims=dims,
+        coords={"chain": post["chain"], "draw": post["draw"], dims[2]: list(levels), dims[3]: list(columns)})
+
+
+def set_pointwise_loglik(idata: Any, values: np.ndarray) -> None:
+    """Store the pointwise log-likelihood ``values`` (S, n) as ``log_likelihood["y"]`` (chain, draw, obs)."""
+    post = idata.posterior
+    chains, draws = post.sizes["chain"], post.sizes["draw"]
+    pointwise = xr.Dataset({"y": (("chain", "draw", "obs"), values.reshape(chains, draws, values.shape[1]))},
+                           coords={"chain": post["chain"], "draw": post["draw"], "obs": np.arange(values.shape[1])})
+    if "log_likelihood" in idata.groups():
+        idata.log_likelihood["y"] = pointwise["y"]
+    else:
+        idata.add_groups(log_likelihood=pointwise)

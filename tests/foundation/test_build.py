@@ -64,13 +64,15 @@ def test_build_has_finite_logp_and_gradient(case: str, frame: pd.DataFrame, kern
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c not in ("kernel", "no random effects")])
-def test_default_build_of_iid_gaussian_models_is_collapsed(case: str, frame: pd.DataFrame) -> None:
-    """Gaussian models with iid terms only integrate one term out (see backend/collapsed.py)."""
+def test_default_build_of_iid_gaussian_models_is_marginal(case: str, frame: pd.DataFrame) -> None:
+    """Gaussian models with iid terms only integrate every intercept term out jointly when all
+    terms are intercepts (backend/crossed.py), else one term level by level (backend/collapsed.py)."""
     formula, _ = CASES[case]
     model = bl.Model(formula, frame)
-    assert model.strategy.name == "collapsed", model.strategy
+    expected = "crossed" if case in ("crossed", "nested a/b") else "collapsed"
+    assert model.strategy.name == expected, model.strategy
     pm_model = model.build()
-    assert [p.name for p in pm_model.potentials] == ["collapsed_loglik"]
+    assert [p.name for p in pm_model.potentials] == [f"{expected}_loglik"]
     assert "y" not in pm_model.named_vars
     _finite_logp_and_gradient(case, pm_model)
 

@@ -38,3 +38,17 @@ def shared_data_dir():
     if not (path / "gryphon.csv").exists():
         pytest.skip(f"gryphon reference data not found in {path} (read from ../shared/data, never copied)")
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def grouped():
+    """60 rows in 12 groups (sizes 1 to 9) crossed with 4 blocks and nested 2 plots per group."""
+    rng = np.random.default_rng(11)
+    n = 60
+    g = np.sort(rng.choice(12, n, p=np.arange(1, 13) / 78.0))
+    g[:12] = np.arange(12)  # every group has a row
+    return pd.DataFrame({
+        "y": rng.standard_normal(n) * 3 + 10, "x": rng.standard_normal(n) * 2, "w": rng.uniform(0, 5, n),
+        "g": [f"g{k:02d}" for k in g], "h": [f"b{k}" for k in rng.integers(0, 4, n)],
+        "p": [f"p{k}" for k in rng.integers(0, 2, n)],
+    })

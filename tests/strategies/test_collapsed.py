@@ -8,7 +8,6 @@ level), so only rounding separates it from scipy's dense multivariate normal.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytensor
 import pytest
 from scipy.stats import multivariate_normal
@@ -18,39 +17,9 @@ from bayeslmm.backend import collapsed
 from bayeslmm.backend.collapsed import collapsed_term, complete
 from bayeslmm.backend.collapsed_likelihood import CollapsedGaussian
 from bayeslmm.results import arviz_bridge as azb
-from model_values import deterministic, likelihood
+from model_values import deterministic, likelihood, random_values
 
 RTOL = 1e-8
-
-
-@pytest.fixture(scope="module")
-def grouped():
-    """60 rows in 12 groups (sizes 1 to 9) crossed with 4 blocks and nested 2 plots per group."""
-    rng = np.random.default_rng(11)
-    n = 60
-    g = np.sort(rng.choice(12, n, p=np.arange(1, 13) / 78.0))
-    g[:12] = np.arange(12)  # every group has a row
-    return pd.DataFrame({
-        "y": rng.standard_normal(n) * 3 + 10, "x": rng.standard_normal(n) * 2, "w": rng.uniform(0, 5, n),
-        "g": [f"g{k:02d}" for k in g], "h": [f"b{k}" for k in rng.integers(0, 4, n)],
-        "p": [f"p{k}" for k in rng.integers(0, 2, n)],
-    })
-
-
-def _values(model, rng):
-    values = {}
-    for rv in model.free_RVs:
-        shape = tuple(rv.shape.eval())
-        if rv.name == "tau":
-            values[rv.name] = rng.uniform(0.5, 3.0)
-        elif rv.name == "proportions":
-            a = rng.uniform(0.2, 2.0, shape)
-            values[rv.name] = a / a.sum()
-        elif rv.name.startswith("cpc_"):
-            values[rv.name] = rng.uniform(0.1, 0.9, shape)
-        else:
-            values[rv.name] = rng.standard_normal(shape)
-    return values
 
 
 def _factor(spec, model, term, values):
@@ -93,8 +62,7 @@ def test_collapsed_matches_dense(grouped, formula, other_terms, monkeypatch):
     statistics (the default at this size) and through the residual vector (forced)."""
     if other_terms == "from the residuals":
         monkeypatch.setattr(collapsed, "AUGMENTED_WORK_PER_ROW", 0)
-    model = bl.Model(formula, grouped)
-    assert model.strategy.name == "collapsed"
+    model = bl.Model(formula, grouped, strategy="collapsed")  # intercept-only pairs default to "crossed"
     pm_model, spec = model.build(), model.spec
     ops = [v.owner.op for v in pytensor.graph.ancestors(pm_model.potentials)
            if v.owner is not None and isinstance(v.owner.op, CollapsedGaussian)]
@@ -104,7 +72,7 @@ def test_collapsed_matches_dense(grouped, formula, other_terms, monkeypatch):
     assert {op.mode for op in ops} == {"residuals" if in_residuals else "statistics"}
     rng = np.random.default_rng(3)
     for _ in range(3):
-        values = _values(pm_model, rng)
+        values = random_values(pm_model, rng)
         assert np.isclose(likelihood(pm_model, values), _dense_reference(spec, pm_model, values), rtol=RTOL, atol=0)
 
 
@@ -123,7 +91,7 @@ def test_effect_draws_follow_the_exact_conditional(grouped):
 
     model = bl.Model("y ~ x + (x | g)", grouped)
     pm_model, spec = model.build(), model.spec
-    values = _values(pm_model, np.random.default_rng(4))
+    values = random_values(pm_model, np.random.default_rng(4))
     S = 20000
     post = {"b": np.broadcast_to(values["b"], (1, S, len(values["b"]))),
             "sd": np.broadcast_to(deterministic(pm_model, "sd", values), (1, S, len(spec.components)))}

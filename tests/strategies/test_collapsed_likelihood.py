@@ -261,8 +261,7 @@ def test_model_gradient_matches_differences(crossed, formula, mode, work_per_row
     from bayeslmm.backend import collapsed
 
     monkeypatch.setattr(collapsed, "AUGMENTED_WORK_PER_ROW", work_per_row)
-    model = bl.Model(formula, crossed)
-    assert model.strategy.name == "collapsed"
+    model = bl.Model(formula, crossed, strategy="collapsed")  # (1 | g) + (1 | h) would default to "crossed"
     pm_model = model.build()
     logp = pm_model.logp()
     inputs = pm_model.value_vars
