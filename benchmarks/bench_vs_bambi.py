@@ -4,9 +4,10 @@ Both libraries build a PyMC model from the same formula; both models are compile
 sampled by nutpie with the same settings (numba backend, 4 chains x 1000 draws after 1000
 tuning steps, 2 chains at a time on 2 cores), so the difference is the model each builds:
 
-* bayeslmm: total sd ``tau`` + Dirichlet proportions (additive log-ratio coordinates), the
-  best-informed iid term integrated out level by level (the ``collapsed`` strategy), any
-  other term non-centred, C-vine LKJ for correlated terms;
+* bayeslmm: total sd ``tau`` + Dirichlet proportions (additive log-ratio coordinates); on
+  sleepstudy the subject term integrated out level by level (the ``collapsed`` strategy, C-vine
+  LKJ for the correlated model), on Penicillin both intercept terms integrated out jointly
+  (the ``crossed`` strategy);
 * Bambi 0.16: independent HalfNormal sds per group term, non-centred offsets, no correlations.
 
 Bambi fits no correlation between the intercept and slope of ``(Days | Subject)``, so the
@@ -40,25 +41,15 @@ from _benchmarks_page import cpu_model, write_section
 HEADING = "## Foundation vs Bambi (issue 2)"
 
 READING = (
-    "Reading (third session): the collapsed strategy's likelihood is now one compiled Op (value and "
-    "gradient in a numba loop over the levels, cached on disk), the other small iid terms enter its "
-    "sufficient statistics as extra coefficients (no gather or scatter over rows), and the proportions are "
-    "sampled in additive log-ratio coordinates. The compiled log density of sleepstudy `(Days || Subject)` "
-    "fell from 111 to 36 graph nodes (compile 7.99 -> 3.73 s), Penicillin's to 47; Penicillin now integrates "
-    "out `sample` (6 levels of 24 rows) and leaves `plate` latent, 16 instead of 34 leapfrog steps per draw. "
-    "Sampling takes 0.45x and 0.59x Bambi's time and the ESS per second of sampling of every variance "
-    "parameter is 1.8-4.5x Bambi's, with no divergences where Bambi had 24 on Penicillin. Against the goal "
-    "(total wall and ESS/s at least Bambi's): met on sleepstudy (total wall 0.91x, ESS per second of total "
-    "wall 1.0-1.9x), not on Penicillin (total wall 1.12x; ESS per total second 0.93x for the plate sd, "
-    "2.4x and 1.1x for the others), where compile is still 0.85 s longer. Repeated runs move each compile "
-    "time by about 0.5 s on this shared machine (sleepstudy total wall ratio 0.85-1.03x over four runs "
-    "this session). Where compile time goes: numba re-optimises the whole linked log density (all Ops' "
-    "code) in LLVM for every model, so it follows the amount of code rather than the node count alone. "
-    "Lowering LLVM's optimisation level halves compile time but, on a cold PyTensor cache, compiles every "
-    "Op unoptimised (Bambi's sleepstudy model then sampled in 21 s instead of 0.7 s), so it was not "
-    "adopted. The DESIGN.md section 5 parameterisation buys proportions (ICC, h²) as parameters and fewer "
-    "divergences at the boundary (Dyestuff2, 4 x 1000 draws at target_accept 0.8: bayeslmm 0-2 divergences "
-    "per run over 8 seeds, Bambi's independent HalfNormal sds 5-21 per run over 5 seeds)."
+    "Reading (fourth session): two changes since the third session's table (sleepstudy total wall 0.91x, "
+    "Penicillin 1.12x). (1) Compile: numba re-optimises and re-emits every function a log density links, "
+    "so the collapsed kernel is now a cached C function called by symbol name, the coefficient blocks are "
+    "separate Op inputs (no concatenation, hence no split in the gradient) and the inverse ALR pads with a "
+    "small Op instead of a concatenation; Penicillin's compiled log density went from 1.87 to 1.24 million "
+    "characters of LLVM IR. (2) Penicillin's two intercept terms are integrated out jointly (the crossed "
+    "strategy: a 6 x 6 Schur complement per gradient), so NUTS samples 4 parameters instead of 28; the "
+    "plate sd's bulk ESS went from about 740 to over 3,000 per 4,000 draws. Compile times still move by "
+    "about 0.5 s from run to run on this shared machine (the table gives medians)."
 )
 
 
