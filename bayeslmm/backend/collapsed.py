@@ -42,14 +42,16 @@ from .common import (
     term_correlation_factor,
     variance_parameters,
 )
+from .collapsed_kernels import LOG_2PI
+from .collapsed_likelihood import CollapsedGaussian
 from .hybrid import term_design
-from .collapsed_likelihood import LOG_2PI, CollapsedGaussian
 from .latent import latent_effects, latent_term
 
 __all__ = ["applies", "build", "collapsed_term", "complete", "MAX_COEFS", "AUGMENTED_WORK_PER_ROW"]
 
 MAX_COEFS = 3
 """Largest number of coefficients of a collapsible term."""
+
 
 def _collapsible(term: GroupTerm) -> bool:
     return term.kernel is None and len(term.columns) <= MAX_COEFS

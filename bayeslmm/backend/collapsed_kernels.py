@@ -21,13 +21,21 @@ __all__ = [
     "collapsed_from_statistics",
     "collapsed_from_residuals",
     "external_kernel",
+    "c_entry",
+    "cholesky_in_place",
+    "inverse_from_cholesky",
+    "strided_vector",
+    "strided_matrix",
+    "F64P",
+    "I64P",
+    "INT",
 ]
 
 LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 @numba.njit(cache=True)
-def _cholesky_in_place(A: np.ndarray, L: np.ndarray) -> float:
+def cholesky_in_place(A: np.ndarray, L: np.ndarray) -> float:
     """Lower Cholesky factor of the small SPD matrix ``A`` into ``L``; returns log|A| (-inf if not SPD)."""
     q = A.shape[0]
     logdet = 0.0
@@ -47,7 +55,7 @@ def _cholesky_in_place(A: np.ndarray, L: np.ndarray) -> float:
 
 
 @numba.njit(cache=True)
-def _inverse_from_cholesky(L: np.ndarray, Ainv: np.ndarray, Linv: np.ndarray) -> None:
+def inverse_from_cholesky(L: np.ndarray, Ainv: np.ndarray, Linv: np.ndarray) -> None:
     """:math:`A^{-1} = L^{-T}L^{-1}` for the lower factor ``L``, written into ``Ainv``."""
     q = L.shape[0]
     for b in range(q):
@@ -125,10 +133,10 @@ def level_marginal_value_and_grad(F, sigma2, s, gram):
                 for c in range(q):
                     acc += F[c, a] * GF[c, b]
                 A[a, b] = acc
-        logdet = _cholesky_in_place(A, L)
+        logdet = cholesky_in_place(A, L)
         if logdet == -np.inf:
             return -np.inf, dF, 0.0, ds
-        _inverse_from_cholesky(L, Ainv, Linv)
+        inverse_from_cholesky(L, Ainv, Linv)
         tw = 0.0
         ww = 0.0
         for a in range(q):
@@ -266,17 +274,18 @@ def collapsed_from_residuals(sd, L, r, gram, index, Z, start):
     return value, dsd, dL, dr
 
 
-# --- C entry points ---------------------------------------------------------------------------
+# --- C entry points (see c_entry) ---------------------------------------------------------------------------
 # Every array crosses as a pointer plus its strides in elements (the differentiable inputs are
 # often strided views in a compiled graph); outputs are contiguous buffers owned by the caller.
 
-_F64P = types.CPointer(types.float64)
-_I64P = types.CPointer(types.int64)
-_I = types.int64
+F64P = types.CPointer(types.float64)
+"""C argument types of the entry points: a float64 pointer, an int64 pointer, an int64."""
+I64P = types.CPointer(types.int64)
+INT = types.int64
 
 
 @numba.njit(cache=True)
-def _vector(p, n, s):
+def strided_vector(p, n, s):
     """The strided vector at ``p`` (``n`` entries, stride ``s``) as a contiguous array (no copy when ``s == 1``)."""
     if s == 1:
         return numba.carray(p, (n,))
@@ -287,7 +296,7 @@ def _vector(p, n, s):
 
 
 @numba.njit(cache=True)
-def _matrix(p, n0, n1, s0, s1):
+def strided_matrix(p, n0, n1, s0, s1):
     """The strided (n0, n1) array at ``p`` as a contiguous array (no copy when already C-ordered)."""
     if s1 == 1 and s0 == n1:
         return numba.carray(p, (n0, n1))
@@ -299,7 +308,7 @@ def _matrix(p, n0, n1, s0, s1):
 
 
 @numba.njit(cache=True)
-def _array3(p, n0, n1, n2, s0, s1, s2):
+def strided_array3(p, n0, n1, n2, s0, s1, s2):
     """The strided (n0, n1, n2) array at ``p`` as a contiguous array (no copy when already C-ordered)."""
     if s2 == 1 and s1 == n2 and s0 == n1 * n2:
         return numba.carray(p, (n0, n1, n2))
@@ -326,18 +335,18 @@ def _write_outputs(value, dsd, dL, dx, value_p, dsd_p, dL_p, dx_p):
 
 
 STATISTICS_SIGNATURE = types.void(
-    _F64P, _I, _I,                      # sd: pointer, length, stride
-    _F64P, _I, _I, _I,                  # L: pointer, q, strides
-    _F64P, _I, _I,                      # x: pointer, p, stride
-    _I64P, _I,                          # scale_index: pointer, stride
-    _F64P, _I, _I, _I, _I,              # gram (J, q, q): pointer, J, strides
-    _F64P, _I, _I,                      # zy (J, q): pointer, strides
-    _F64P, _I, _I, _I,                  # zx (J, q, p): pointer, strides
+    F64P, INT, INT,                      # sd: pointer, length, stride
+    F64P, INT, INT, INT,                  # L: pointer, q, strides
+    F64P, INT, INT,                      # x: pointer, p, stride
+    I64P, INT,                          # scale_index: pointer, stride
+    F64P, INT, INT, INT, INT,              # gram (J, q, q): pointer, J, strides
+    F64P, INT, INT,                      # zy (J, q): pointer, strides
+    F64P, INT, INT, INT,                  # zx (J, q, p): pointer, strides
     types.float64,                      # yy
-    _F64P, _I,                          # Xty: pointer, stride
-    _F64P, _I, _I,                      # XtX: pointer, strides
-    _I, _I,                             # start, n
-    _F64P, _F64P, _F64P, _F64P,         # outputs: value, dsd, dL (q*q), dx
+    F64P, INT,                          # Xty: pointer, stride
+    F64P, INT, INT,                      # XtX: pointer, strides
+    INT, INT,                             # start, n
+    F64P, F64P, F64P, F64P,         # outputs: value, dsd, dL (q*q), dx
 )
 
 
@@ -345,31 +354,32 @@ def _statistics_entry(sd_p, ns, sd_s, L_p, q, L_s0, L_s1, x_p, p, x_s, si_p, si_
                       zy_p, zy_s0, zy_s1, zx_p, zx_s0, zx_s1, zx_s2, yy, Xty_p, Xty_s, XtX_p, XtX_s0, XtX_s1,
                       start, n, value_p, dsd_p, dL_p, dx_p):
     value, dsd, dL, dx = collapsed_from_statistics(
-        _vector(sd_p, ns, sd_s), _matrix(L_p, q, q, L_s0, L_s1), _vector(x_p, p, x_s), _vector(si_p, p, si_s),
-        _array3(gram_p, J, q, q, g_s0, g_s1, g_s2), _matrix(zy_p, J, q, zy_s0, zy_s1),
-        _array3(zx_p, J, q, p, zx_s0, zx_s1, zx_s2), yy, _vector(Xty_p, p, Xty_s),
-        _matrix(XtX_p, p, p, XtX_s0, XtX_s1), start, n)
+        strided_vector(sd_p, ns, sd_s), strided_matrix(L_p, q, q, L_s0, L_s1), strided_vector(x_p, p, x_s),
+        strided_vector(si_p, p, si_s), strided_array3(gram_p, J, q, q, g_s0, g_s1, g_s2),
+        strided_matrix(zy_p, J, q, zy_s0, zy_s1),
+        strided_array3(zx_p, J, q, p, zx_s0, zx_s1, zx_s2), yy, strided_vector(Xty_p, p, Xty_s),
+        strided_matrix(XtX_p, p, p, XtX_s0, XtX_s1), start, n)
     _write_outputs(value, dsd, dL, dx, value_p, dsd_p, dL_p, dx_p)
 
 
 RESIDUALS_SIGNATURE = types.void(
-    _F64P, _I, _I,                      # sd: pointer, length, stride
-    _F64P, _I, _I, _I,                  # L: pointer, q, strides
-    _F64P, _I, _I,                      # r: pointer, n, stride
-    _F64P, _I, _I, _I, _I,              # gram (J, q, q): pointer, J, strides
-    _I64P, _I,                          # index (n,): pointer, stride
-    _F64P, _I, _I,                      # Z (n, q): pointer, strides
-    _I,                                 # start
-    _F64P, _F64P, _F64P, _F64P,         # outputs: value, dsd, dL (q*q), dr
+    F64P, INT, INT,                      # sd: pointer, length, stride
+    F64P, INT, INT, INT,                  # L: pointer, q, strides
+    F64P, INT, INT,                      # r: pointer, n, stride
+    F64P, INT, INT, INT, INT,              # gram (J, q, q): pointer, J, strides
+    I64P, INT,                          # index (n,): pointer, stride
+    F64P, INT, INT,                      # Z (n, q): pointer, strides
+    INT,                                 # start
+    F64P, F64P, F64P, F64P,         # outputs: value, dsd, dL (q*q), dr
 )
 
 
 def _residuals_entry(sd_p, ns, sd_s, L_p, q, L_s0, L_s1, r_p, n, r_s, gram_p, J, g_s0, g_s1, g_s2, index_p, index_s,
                      Z_p, Z_s0, Z_s1, start, value_p, dsd_p, dL_p, dr_p):
     value, dsd, dL, dr = collapsed_from_residuals(
-        _vector(sd_p, ns, sd_s), _matrix(L_p, q, q, L_s0, L_s1), _vector(r_p, n, r_s),
-        _array3(gram_p, J, q, q, g_s0, g_s1, g_s2), _vector(index_p, n, index_s), _matrix(Z_p, n, q, Z_s0, Z_s1),
-        start)
+        strided_vector(sd_p, ns, sd_s), strided_matrix(L_p, q, q, L_s0, L_s1), strided_vector(r_p, n, r_s),
+        strided_array3(gram_p, J, q, q, g_s0, g_s1, g_s2), strided_vector(index_p, n, index_s),
+        strided_matrix(Z_p, n, q, Z_s0, Z_s1), start)
     _write_outputs(value, dsd, dL, dr, value_p, dsd_p, dL_p, dr_p)
 
 
@@ -382,21 +392,26 @@ _ENTRIES = {"statistics": (_statistics_entry, STATISTICS_SIGNATURE),
 _REGISTERED: dict[str, types.ExternalFunction] = {}
 
 
-def external_kernel(mode: str) -> types.ExternalFunction:
-    """The C entry point of ``mode`` (``"statistics"`` or ``"residuals"``), callable from numba code by symbol name.
+def c_entry(symbol: str, entry, signature) -> types.ExternalFunction:
+    """``entry`` as a C function callable from numba code by the name ``symbol``.
 
     Notes
     -----
     On first use in a process the entry is compiled (or loaded from numba's cache) as a
     ``cfunc`` and its address is registered with LLVM (``llvmlite.binding.add_symbol``) under
-    ``bayeslmm_collapsed_<mode>_v<ENTRY_VERSION>``. Numba code that calls the returned
-    ``ExternalFunction`` holds only that name, so it may itself be cached: the name is
-    resolved again in each process.
+    ``symbol``. Numba code that calls the returned ``ExternalFunction`` holds only that name,
+    so it may itself be cached: the name is resolved again in each process. ``symbol`` should
+    carry a version that changes with ``signature``.
     """
-    if mode not in _REGISTERED:
-        entry, signature = _ENTRIES[mode]
+    if symbol not in _REGISTERED:
         compiled = numba.cfunc(signature, cache=True)(entry)
-        symbol = f"bayeslmm_collapsed_{mode}_v{ENTRY_VERSION}"
         llvm.add_symbol(symbol, compiled.address)
-        _REGISTERED[mode] = types.ExternalFunction(symbol, signature)
-    return _REGISTERED[mode]
+        _REGISTERED[symbol] = types.ExternalFunction(symbol, signature)
+    return _REGISTERED[symbol]
+
+
+def external_kernel(mode: str) -> types.ExternalFunction:
+    """The C entry point of ``mode`` (``"statistics"`` or ``"residuals"``), registered as
+    ``bayeslmm_collapsed_<mode>_v<ENTRY_VERSION>`` (:func:`c_entry`)."""
+    entry, signature = _ENTRIES[mode]
+    return c_entry(f"bayeslmm_collapsed_{mode}_v{ENTRY_VERSION}", entry, signature)

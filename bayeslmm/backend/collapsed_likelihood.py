@@ -32,7 +32,6 @@ from .collapsed_kernels import (
 )
 
 __all__ = [
-    "LOG_2PI",
     "CollapsedGaussian",
     "collapsed_from_statistics",
     "collapsed_from_residuals",

@@ -20,7 +20,6 @@ evaluation, from the sufficient statistics :math:`C`, :math:`Z'y`, :math:`Z'X`,
 
 from __future__ import annotations
 
-import llvmlite.binding as llvm
 import numba
 import numpy as np
 import pytensor.tensor as pt
@@ -31,7 +30,17 @@ from pytensor.graph.op import Op
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 
 from ..errors import BayesLMMError
-from .collapsed_kernels import LOG_2PI, _cholesky_in_place, _inverse_from_cholesky, _matrix, _vector
+from .collapsed_kernels import (
+    F64P,
+    I64P,
+    INT,
+    LOG_2PI,
+    c_entry,
+    cholesky_in_place,
+    inverse_from_cholesky,
+    strided_matrix,
+    strided_vector,
+)
 
 __all__ = ["CrossedGaussian", "crossed_value_and_grad", "schur_pieces"]
 
@@ -61,7 +70,7 @@ def schur_pieces(lam, sigma2, D1, B, C22):
                 acc -= M12[i, k] * E[i, l]
             S[k, l] = acc
     LS = np.zeros((m, m))
-    logdet += _cholesky_in_place(S, LS)
+    logdet += cholesky_in_place(S, LS)
     return M11, M12, E, LS, logdet
 
 
@@ -125,7 +134,7 @@ def crossed_value_and_grad(sd, b, sd_index, D1, B, C22, zy, zx, yy, Xty, XtX, n)
     if logdet == -np.inf:
         return -np.inf, dsd, db
     Sinv = np.empty((m, m))
-    _inverse_from_cholesky(LS, Sinv, np.zeros((m, m)))
+    inverse_from_cholesky(LS, Sinv, np.zeros((m, m)))
     w = lam * c
     alpha = np.empty(q)
     rhs = np.empty(m)
@@ -196,26 +205,22 @@ def crossed_value_and_grad(sd, b, sd_index, D1, B, C22, zy, zx, yy, Xty, XtX, n)
     return value, dsd, db
 
 
-# --- C entry point (see collapsed_kernels.external_kernel for why) ------------------------------
-
-_F64P = types.CPointer(types.float64)
-_I64P = types.CPointer(types.int64)
-_I = types.int64
+# --- C entry point (see collapsed_kernels.c_entry for why) ------------------------------
 
 ENTRY_SIGNATURE = types.void(
-    _F64P, _I, _I,            # sd: pointer, K, stride
-    _F64P, _I, _I,            # b: pointer, p, stride
-    _I64P, _I,                # sd_index: pointer, stride
-    _F64P, _I, _I,            # D1: pointer, J1, stride
-    _F64P, _I, _I,            # B (J1, m): pointer, strides
-    _F64P, _I, _I, _I,        # C22: pointer, m, strides
-    _F64P, _I,                # zy: pointer, stride
-    _F64P, _I, _I,            # zx (q, p): pointer, strides
+    F64P, INT, INT,            # sd: pointer, K, stride
+    F64P, INT, INT,            # b: pointer, p, stride
+    I64P, INT,                # sd_index: pointer, stride
+    F64P, INT, INT,            # D1: pointer, J1, stride
+    F64P, INT, INT,            # B (J1, m): pointer, strides
+    F64P, INT, INT, INT,        # C22: pointer, m, strides
+    F64P, INT,                # zy: pointer, stride
+    F64P, INT, INT,            # zx (q, p): pointer, strides
     types.float64,            # yy
-    _F64P, _I,                # Xty: pointer, stride
-    _F64P, _I, _I,            # XtX: pointer, strides
-    _I,                       # n
-    _F64P, _F64P, _F64P,      # outputs: value, dsd, db
+    F64P, INT,                # Xty: pointer, stride
+    F64P, INT, INT,            # XtX: pointer, strides
+    INT,                       # n
+    F64P, F64P, F64P,      # outputs: value, dsd, db
 )
 
 
@@ -223,9 +228,10 @@ def _entry(sd_p, K, sd_s, b_p, p, b_s, si_p, si_s, D1_p, J1, D1_s, B_p, B_s0, B_
            zx_p, zx_s0, zx_s1, yy, Xty_p, Xty_s, XtX_p, XtX_s0, XtX_s1, n, value_p, dsd_p, db_p):
     q = J1 + m
     value, dsd, db = crossed_value_and_grad(
-        _vector(sd_p, K, sd_s), _vector(b_p, p, b_s), _vector(si_p, q, si_s), _vector(D1_p, J1, D1_s),
-        _matrix(B_p, J1, m, B_s0, B_s1), _matrix(C_p, m, m, C_s0, C_s1), _vector(zy_p, q, zy_s),
-        _matrix(zx_p, q, p, zx_s0, zx_s1), yy, _vector(Xty_p, p, Xty_s), _matrix(XtX_p, p, p, XtX_s0, XtX_s1), n)
+        strided_vector(sd_p, K, sd_s), strided_vector(b_p, p, b_s), strided_vector(si_p, q, si_s),
+        strided_vector(D1_p, J1, D1_s), strided_matrix(B_p, J1, m, B_s0, B_s1), strided_matrix(C_p, m, m, C_s0, C_s1),
+        strided_vector(zy_p, q, zy_s), strided_matrix(zx_p, q, p, zx_s0, zx_s1), yy, strided_vector(Xty_p, p, Xty_s),
+        strided_matrix(XtX_p, p, p, XtX_s0, XtX_s1), n)
     value_p[0] = value
     for i in range(K):
         dsd_p[i] = dsd[i]
@@ -234,18 +240,11 @@ def _entry(sd_p, K, sd_s, b_p, p, b_s, si_p, si_s, D1_p, J1, D1_s, B_p, B_s0, B_
 
 
 ENTRY_VERSION = 1
-_EXTERNAL: list[types.ExternalFunction] = []
 
 
 def external_kernel() -> types.ExternalFunction:
-    """The C entry point, compiled (or loaded from numba's cache) and registered with LLVM on
-    first use in a process (as :func:`~.collapsed_kernels.external_kernel`)."""
-    if not _EXTERNAL:
-        compiled = numba.cfunc(ENTRY_SIGNATURE, cache=True)(_entry)
-        symbol = f"bayeslmm_crossed_v{ENTRY_VERSION}"
-        llvm.add_symbol(symbol, compiled.address)
-        _EXTERNAL.append(types.ExternalFunction(symbol, ENTRY_SIGNATURE))
-    return _EXTERNAL[0]
+    """The C entry point, registered as ``bayeslmm_crossed_v<ENTRY_VERSION>`` (:func:`~.collapsed_kernels.c_entry`)."""
+    return c_entry(f"bayeslmm_crossed_v{ENTRY_VERSION}", _entry, ENTRY_SIGNATURE)
 
 
 class CrossedGaussian(Op):
